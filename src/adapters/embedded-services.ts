@@ -1,0 +1,47 @@
+import type { Config } from '../config.ts';
+import { modelPath, type Artifacts } from '../offline/artifacts.ts';
+import type { PipelineServices } from '../pipeline/services.ts';
+import type { Ranker } from '../ports/ranker.ts';
+import { ExactScanIndex } from './ann/exact-scan-index.ts';
+import { MemoryCatalog } from './memory/memory-catalog.ts';
+import { MemoryEventLog } from './memory/memory-event-log.ts';
+import { MemoryFeatureStore } from './memory/memory-feature-store.ts';
+import { MemorySessionStore } from './memory/memory-session-store.ts';
+import { MemoryTrending } from './memory/memory-trending.ts';
+import { OnnxRanker } from './onnx/onnx-ranker.ts';
+
+/** The in-process ranker over the artifacts' `ranker-light` model. */
+export function startLocalRanker(artifacts: Artifacts, config: Pick<Config, 'rankerThreads' | 'rankerQueueLimit'>): Promise<OnnxRanker> {
+  const { entry, path } = modelPath(artifacts, 'ranker-light');
+  return OnnxRanker.start({
+    modelPath: path,
+    modelId: `${entry.name}@${entry.version}`,
+    inputName: entry.inputName,
+    outputName: entry.outputName,
+    featureCount: entry.featureCount,
+    threads: config.rankerThreads,
+    queueLimit: config.rankerQueueLimit,
+  });
+}
+
+/**
+ * The embedded defaults: every port in memory over the artifacts folder, ranking in-process.
+ * `ranker` replaces the ONNX ranker (tests pass a slowed or counting one).
+ */
+export async function createEmbeddedServices(
+  artifacts: Artifacts,
+  config: Pick<Config, 'budgetsMs' | 'rankerThreads' | 'rankerQueueLimit'>,
+  ranker?: Ranker,
+): Promise<PipelineServices> {
+  const { manifest } = artifacts;
+  return {
+    featureStore: new MemoryFeatureStore(artifacts),
+    catalog: new MemoryCatalog(artifacts.items),
+    candidateIndex: new ExactScanIndex(artifacts.itemVectors, artifacts.items.map((i) => i.id), manifest.dimension),
+    ranker: ranker ?? (await startLocalRanker(artifacts, config)),
+    sessions: new MemorySessionStore(),
+    events: new MemoryEventLog(),
+    trending: new MemoryTrending(artifacts.trending),
+    budgetsMs: config.budgetsMs,
+  };
+}

@@ -1,0 +1,107 @@
+import { availableParallelism } from 'node:os';
+
+export type Surface = 'HOME' | 'ITEM_DETAIL' | 'CHECKOUT' | 'SEARCH';
+export const SURFACES: readonly Surface[] = ['HOME', 'ITEM_DETAIL', 'CHECKOUT', 'SEARCH'];
+
+export type IdentityMode = 'headers' | 'jwt';
+
+export interface JwtConfig {
+  /** HS256 shared secret. */
+  readonly secret: string | null;
+  /** PEM (SPKI) public key for RS256 or ES256. */
+  readonly publicKeyPem: string | null;
+  readonly issuer: string | null;
+  readonly audience: string | null;
+}
+
+/** One validated configuration, read once at start. Every setting is documented in the README. */
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly production: boolean;
+  readonly artifactsDir: string;
+  readonly synthetic: { readonly items: number; readonly users: number; readonly dimension: number; readonly seed: number };
+  readonly introspection: boolean;
+  readonly allowFreeTextQueries: boolean;
+  readonly identity: IdentityMode;
+  readonly jwt: JwtConfig;
+  readonly budgetsMs: Readonly<Record<Surface, number>>;
+  readonly maxBodyBytes: number;
+  readonly maxQueryDepth: number;
+  readonly rankerThreads: number;
+  readonly rankerQueueLimit: number;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Reads and validates the environment; throws ConfigError naming the bad variable. */
+export function loadConfig(env: Env = process.env): Config {
+  const production = env.NODE_ENV === 'production';
+  const identity = oneOf(env, 'IDENTITY', ['headers', 'jwt'] as const, production ? 'jwt' : 'headers');
+  const jwt: JwtConfig = {
+    secret: env.JWT_SECRET || null,
+    publicKeyPem: env.JWT_PUBLIC_KEY ? env.JWT_PUBLIC_KEY.replace(/\\n/g, '\n') : null,
+    issuer: env.JWT_ISSUER || null,
+    audience: env.JWT_AUDIENCE || null,
+  };
+  if (identity === 'jwt' && !jwt.secret && !jwt.publicKeyPem) {
+    throw new ConfigError('IDENTITY=jwt (the production default) needs JWT_SECRET (HS256) or JWT_PUBLIC_KEY (RS256/ES256 PEM)');
+  }
+  return {
+    port: int(env, 'PORT', 4000, 0, 65535),
+    host: env.HOST || '0.0.0.0',
+    production,
+    artifactsDir: env.ARTIFACTS_DIR || 'artifacts',
+    synthetic: {
+      items: int(env, 'SYNTHETIC_ITEMS', 20_000, 100, 1_000_000),
+      users: int(env, 'SYNTHETIC_USERS', 10_000, 10, 1_000_000),
+      dimension: int(env, 'EMBEDDING_DIM', 32, 8, 128),
+      seed: int(env, 'SYNTHETIC_SEED', 42, 0, 2 ** 31 - 1),
+    },
+    introspection: bool(env, 'GRAPHQL_INTROSPECTION', !production),
+    allowFreeTextQueries: bool(env, 'ALLOW_FREE_TEXT_QUERIES', !production),
+    identity,
+    jwt,
+    budgetsMs: {
+      HOME: int(env, 'BUDGET_HOME_MS', 150, 1, 60_000),
+      ITEM_DETAIL: int(env, 'BUDGET_ITEM_DETAIL_MS', 100, 1, 60_000),
+      SEARCH: int(env, 'BUDGET_SEARCH_MS', 100, 1, 60_000),
+      CHECKOUT: int(env, 'BUDGET_CHECKOUT_MS', 50, 1, 60_000),
+    },
+    maxBodyBytes: int(env, 'MAX_BODY_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),
+    maxQueryDepth: int(env, 'MAX_QUERY_DEPTH', 12, 2, 100),
+    rankerThreads: int(env, 'RANKER_THREADS', Math.max(1, Math.min(4, availableParallelism() - 1)), 1, 64),
+    rankerQueueLimit: int(env, 'RANKER_QUEUE_LIMIT', 256, 1, 100_000),
+  };
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name}=${raw}: expected an integer from ${min} to ${max}`);
+  }
+  return value;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new ConfigError(`${name}=${raw}: expected true or false`);
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(`${name}=${raw}: expected one of ${allowed.join(', ')}`);
+  }
+  return raw as T;
+}

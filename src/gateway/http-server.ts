@@ -1,0 +1,68 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ERRORS, errorBody, type ErrorCode } from '../errors.ts';
+import type { GatewayYoga } from './yoga.ts';
+
+export interface HttpServerOptions {
+  readonly maxBodyBytes: number;
+}
+
+/**
+ * The node:http front: refuses bodies over the limit (or without a length) before any
+ * parsing, answers /healthz, and hands everything else to Yoga. This is the seam where the
+ * persisted-operation fast path will sit.
+ */
+export function createHttpServer(yoga: GatewayYoga, options: HttpServerOptions): Server {
+  const server = createServer((req, res) => {
+    if (req.url === '/healthz') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+      return;
+    }
+    const refusal = checkBody(req, options.maxBodyBytes);
+    if (refusal) {
+      // Connection: close, because the unread body would otherwise be parsed as the next request.
+      sendError(res, refusal.code, refusal.message, { connection: 'close' });
+      req.resume();
+      return;
+    }
+    void yoga(req, res);
+  });
+  server.keepAliveTimeout = 65_000; // longer than common load balancers' idle timeout
+  server.headersTimeout = 66_000;
+  return server;
+}
+
+function checkBody(req: IncomingMessage, maxBodyBytes: number): { code: ErrorCode; message: string } | null {
+  const length = req.headers['content-length'];
+  if (length !== undefined) {
+    const bytes = Number(length);
+    if (bytes > maxBodyBytes) return { code: 'PAYLOAD_TOO_LARGE', message: `request body is ${bytes} bytes; the limit is ${maxBodyBytes}` };
+    return null;
+  }
+  if (req.headers['transfer-encoding'] !== undefined) {
+    return { code: 'LENGTH_REQUIRED', message: 'send the request body with a Content-Length' };
+  }
+  return null;
+}
+
+function sendError(res: ServerResponse, code: ErrorCode, message: string, headers: Record<string, string> = {}): void {
+  const body = errorBody(code, message);
+  res.writeHead(ERRORS[code].status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+    ...headers,
+  });
+  res.end(body);
+}
+
+/** Listens and resolves with the base URL (http://localhost:<port>). */
+export async function listen(server: Server, port: number, host: string): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return `http://localhost:${(server.address() as AddressInfo).port}`;
+}

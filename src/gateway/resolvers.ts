@@ -1,0 +1,68 @@
+import { gatewayError } from '../errors.ts';
+import { explain } from '../pipeline/explanation.ts';
+import { FeedPlan } from '../pipeline/feed-plan.ts';
+import type { RankedItem } from '../pipeline/ranking-result.ts';
+import { recordSessionEvent } from '../pipeline/record-event.ts';
+import type { Resolvers } from './generated/resolvers-types.ts';
+
+/** Page sizes clients may ask for. */
+export const FIRST_MIN = 1;
+export const FIRST_MAX = 100;
+
+function checkFirst(first: number): number {
+  if (!Number.isInteger(first) || first < FIRST_MIN || first > FIRST_MAX) {
+    throw gatewayError('BAD_USER_INPUT', `first must be from ${FIRST_MIN} to ${FIRST_MAX}, got ${first}`, { argument: 'first' });
+  }
+  return first;
+}
+
+/**
+ * The resolver map. Resolvers stay thin: they check arguments and hand over to the pipeline.
+ * `feed` only creates a plan; `coarse`, `refined`, `item` and `explanation` each compute only
+ * when selected.
+ */
+export const resolvers: Resolvers = {
+  Query: {
+    feed: (_root, { surface, first }, { viewer, services, loaders }) =>
+      new FeedPlan(viewer, surface, checkFirst(first), services, loaders),
+    item: async (_root, { id }, { loaders }) => {
+      const item = await loaders.item.load(id);
+      if (!item) throw gatewayError('ITEM_NOT_FOUND', `no item has id ${JSON.stringify(id)}`, { itemId: id });
+      return item;
+    },
+    trending: async (_root, { first }, { services }) => {
+      const top = await services.trending.top(checkFirst(first));
+      return top.map((entry, i): RankedItem => ({
+        position: i + 1,
+        score: entry.score,
+        itemId: entry.itemId,
+        source: 'TRENDING',
+        similarity: null,
+        modelScored: false,
+      }));
+    },
+  },
+  Mutation: {
+    recordEvent: async (_root, { input }, { viewer, services, loaders }) => {
+      const { eventId } = await recordSessionEvent(viewer, input, services, loaders);
+      return { accepted: true, eventId };
+    },
+  },
+  Feed: {
+    viewer: (plan) => plan.viewer,
+    surface: (plan) => plan.surface,
+    coarse: (plan) => plan.coarse(),
+    refined: (plan) => plan.refined(),
+  },
+  Recommendation: {
+    item: async (entry, _args, { loaders }) => {
+      const item = await loaders.item.load(entry.itemId);
+      if (!item) throw gatewayError('ITEM_NOT_FOUND', `item ${entry.itemId} is ranked but missing from the catalog`);
+      return item;
+    },
+    explanation: async (entry, _args, { loaders }) => explain(entry, await loaders.item.load(entry.itemId)),
+  },
+  Item: {
+    genres: (item) => [...item.genres],
+  },
+};

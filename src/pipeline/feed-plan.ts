@@ -1,0 +1,81 @@
+import type { Surface } from '../config.ts';
+import type { Viewer } from '../gateway/identity.ts';
+import { generateCandidates, type CandidateSet } from './candidates.ts';
+import { Deadline } from './deadline.ts';
+import type { RequestLoaders } from './loaders.ts';
+import type { RankedItem, RankingResult } from './ranking-result.ts';
+import { refineCandidates } from './refine.ts';
+import type { PipelineServices } from './services.ts';
+
+/**
+ * One feed request: created by the `feed` resolver, with an absolute deadline from the
+ * surface's budget. Every stage is lazy and computed at most once, so a field the operation
+ * did not select costs nothing, and `refined` reuses the candidates `coarse` fetched.
+ */
+export class FeedPlan {
+  readonly deadline: Deadline;
+  private readonly startedAt = performance.now();
+  private candidateSet?: Promise<CandidateSet>;
+  private coarseResult?: Promise<RankingResult>;
+  private refinedResult?: Promise<RankingResult>;
+
+  constructor(
+    readonly viewer: Viewer,
+    readonly surface: Surface,
+    readonly first: number,
+    private readonly services: PipelineServices,
+    private readonly loaders: RequestLoaders,
+  ) {
+    this.deadline = Deadline.after(services.budgetsMs[surface], this.startedAt);
+  }
+
+  candidates(): Promise<CandidateSet> {
+    return (this.candidateSet ??= generateCandidates(this.viewer, this.services, this.loaders));
+  }
+
+  /** Retrieval order; never waits on a model. */
+  coarse(): Promise<RankingResult> {
+    return (this.coarseResult ??= this.candidates().then((set) => this.coarseOf(set, null)));
+  }
+
+  /** Model order within the deadline, or the coarse order marked degraded with the reason. */
+  refined(): Promise<RankingResult> {
+    return (this.refinedResult ??= this.candidates().then(async (set) => {
+      const outcome = await refineCandidates(set, this.first, this.services.ranker, this.loaders, this.deadline);
+      if (!outcome.ok) return this.coarseOf(set, outcome.reason);
+      return {
+        stage: 'REFINED',
+        source: set.source,
+        model: outcome.model,
+        degraded: false,
+        degradedReason: null,
+        latencyMs: this.elapsedMs(),
+        items: outcome.items,
+      };
+    }));
+  }
+
+  private coarseOf(set: CandidateSet, degradedReason: RankingResult['degradedReason']): RankingResult {
+    const items = set.candidates.slice(0, this.first).map((c, i): RankedItem => ({
+      position: i + 1,
+      score: c.score,
+      itemId: c.itemId,
+      source: set.source,
+      similarity: set.source === 'TRENDING' ? null : c.score,
+      modelScored: false,
+    }));
+    return {
+      stage: 'COARSE',
+      source: set.source,
+      model: null,
+      degraded: degradedReason !== null,
+      degradedReason,
+      latencyMs: this.elapsedMs(),
+      items,
+    };
+  }
+
+  private elapsedMs(): number {
+    return Math.round((performance.now() - this.startedAt) * 1000) / 1000;
+  }
+}

@@ -1,0 +1,64 @@
+import type { DegradedReason } from '../gateway/generated/resolvers-types.ts';
+import { RankerError, type Ranker } from '../ports/ranker.ts';
+import type { CandidateSet } from './candidates.ts';
+import { DeadlineExceededError, raceDeadline, type Deadline } from './deadline.ts';
+import { featureCount, writeFeatureRow } from './feature-layout.ts';
+import type { RequestLoaders } from './loaders.ts';
+import type { RankedItem } from './ranking-result.ts';
+
+/** What the refined pass produced: a model order, or why the coarse order stands. */
+export type RefineOutcome =
+  | { readonly ok: true; readonly items: RankedItem[]; readonly model: string }
+  | { readonly ok: false; readonly reason: DegradedReason };
+
+/**
+ * The refined pass: load candidate features in one batch, assemble one Float32Array, score it
+ * with the ranker, keep the best `first`. Everything runs against `deadline`; a missed
+ * deadline or a failed ranker is an outcome, never a thrown error.
+ */
+export async function refineCandidates(
+  set: CandidateSet,
+  first: number,
+  ranker: Ranker,
+  loaders: Pick<RequestLoaders, 'itemFeatures'>,
+  deadline: Deadline,
+): Promise<RefineOutcome> {
+  if (!set.query) return { ok: false, reason: 'COLD_START' };
+  try {
+    const ids = set.candidates.map((c) => c.itemId);
+    const features = await raceDeadline(loaders.itemFeatures.loadMany(ids), deadline);
+    const cols = featureCount(set.query.length);
+    const rows: number[] = []; // candidate positions that have features
+    const matrix = new Float32Array(ids.length * cols);
+    for (let i = 0; i < features.length; i++) {
+      const f = features[i];
+      if (!f || f instanceof Error) continue; // an item the store lost is left out, not fatal
+      writeFeatureRow(matrix, rows.length, set.query, f.vector, f.popularity);
+      rows.push(i);
+    }
+    if (rows.length === 0) return { ok: false, reason: 'BACKEND_UNAVAILABLE' };
+    const input = rows.length === ids.length ? matrix : matrix.subarray(0, rows.length * cols);
+    const scores = await raceDeadline(ranker.score(input, rows.length, deadline), deadline);
+    const order = rows.map((_, r) => r).sort((a, b) => scores[b]! - scores[a]!);
+    const items = order.slice(0, first).map((r, position): RankedItem => {
+      const candidate = set.candidates[rows[r]!]!;
+      return {
+        position: position + 1,
+        score: scores[r]!,
+        itemId: candidate.itemId,
+        source: set.source,
+        similarity: candidate.score,
+        modelScored: true,
+      };
+    });
+    return { ok: true, items, model: ranker.modelId };
+  } catch (error) {
+    return { ok: false, reason: degradedReasonOf(error) };
+  }
+}
+
+function degradedReasonOf(error: unknown): DegradedReason {
+  if (error instanceof DeadlineExceededError) return 'DEADLINE_EXCEEDED';
+  if (error instanceof RankerError) return error.reason;
+  return 'BACKEND_UNAVAILABLE';
+}

@@ -1,0 +1,23 @@
+import type { Deadline } from '../pipeline/deadline.ts';
+
+/**
+ * Ranker port: scores a row-major [rows x cols] float32 feature matrix, one score per row.
+ * Rejects with a RankerError when it cannot answer; it must not keep a caller past `deadline`.
+ */
+export interface Ranker {
+  /** name@version, reported as `Ranking.model`. */
+  readonly modelId: string;
+  readonly featureCount: number;
+  score(features: Float32Array, rows: number, deadline: Deadline): Promise<Float32Array>;
+  close(): Promise<void>;
+}
+
+export type RankerFailure = 'DEADLINE_EXCEEDED' | 'BACKEND_UNAVAILABLE' | 'OVERLOADED' | 'CIRCUIT_OPEN';
+
+/** Why a ranker could not answer; the reason maps onto `DegradedReason`. */
+export class RankerError extends Error {
+  constructor(readonly reason: RankerFailure, message: string) {
+    super(message);
+    this.name = 'RankerError';
+  }
+}
