@@ -13,6 +13,7 @@ import type { ResolveViewer } from './identity.ts';
 import type { PersistedDocuments } from './persisted-documents.ts';
 import type { RequestContext } from './request-context.ts';
 import { resolvers } from './resolvers.ts';
+import { useErrorCodes } from './use-error-codes.ts';
 import { useValidationRules } from './use-validation-rules.ts';
 import { depthLimitRule, noIntrospectionRule } from './validation-rules.ts';
 
@@ -70,6 +71,7 @@ export function createGatewayYoga(deps: YogaDependencies): GatewayYoga {
       }),
       useDeferStream(),
       useValidationRules(rules),
+      useErrorCodes(),
     ],
   });
 }

@@ -58,7 +58,7 @@ export class Random {
     return min + (max - min) * this.uniform();
   }
 
-  /** Uniform integer in [0, n). Modulo bias is below 2^-20 for n < 4096 and irrelevant for synthetic data. */
+  /** Uniform integer in [0, n), for n up to 2^32 (bias below n / 2^32, irrelevant here). */
   int(n: number): number {
     return Math.floor(this.uniform() * n);
   }

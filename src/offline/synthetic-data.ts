@@ -1,6 +1,9 @@
 import type { CatalogItem } from '../ports/catalog.ts';
 import { Random, WeightedSampler, zipfWeights } from './random.ts';
+import { simulateInteractions, type SyntheticInteractions } from './synthetic-interactions.ts';
 import { syntheticTitle } from './synthetic-titles.ts';
+
+export type { SyntheticInteractions } from './synthetic-interactions.ts';
 
 /**
  * A deterministic synthetic catalog, its users and their interactions: the product's default
@@ -49,13 +52,6 @@ const EMBEDDING_NOISE = 0.35;
 const ACTIVITY_MIN = 8;
 const ACTIVITY_ALPHA = 1.5;
 const ACTIVITY_MAX = 400;
-/** A proposal comes from global popularity with this probability, else from one of the user's genres. */
-const POPULAR_PROPOSAL_SHARE = 0.5;
-/** Acceptance = sigmoid(sharpness * (affinity - threshold)), affinity = taste . item latent in [-1, 1]. */
-const AFFINITY_SHARPNESS = 8;
-const AFFINITY_THRESHOLD = 0.35;
-/** Give up on a user after this many proposals per wanted interaction (tiny catalogs, odd tastes). */
-const MAX_PROPOSALS_PER_INTERACTION = 40;
 
 export interface SyntheticWorldOptions {
   readonly seed: number;
@@ -66,17 +62,6 @@ export interface SyntheticWorldOptions {
   readonly dimension?: number;
   /** Called with the fraction done (0..1), a few hundred times at most. */
   readonly onProgress?: (fraction: number) => void;
-}
-
-/** Interactions in user order: user u's are at [userOffsets[u], userOffsets[u + 1]). */
-export interface SyntheticInteractions {
-  readonly count: number;
-  readonly userIndex: Uint32Array;
-  readonly itemIndex: Uint32Array;
-  /** A MovieLens-like rating in 0.5..5, higher for closer tastes. */
-  readonly weight: Float32Array;
-  /** userCount + 1 offsets into the arrays above. */
-  readonly userOffsets: Uint32Array;
 }
 
 export interface SyntheticWorld {
@@ -179,6 +164,9 @@ export function generateSyntheticWorld(options: SyntheticWorldOptions): Syntheti
     random: interactionRandom,
     itemCount,
     userCount,
+    latentDimension: K,
+    genreCount: GENRES.length,
+    popularityByRank: zipfWeights(itemCount, POPULARITY_EXPONENT),
     itemLatent,
     userTaste,
     userActivity,
@@ -211,100 +199,6 @@ export function generateSyntheticWorld(options: SyntheticWorldOptions): Syntheti
     userTaste,
     interactions,
   };
-}
-
-interface SimulationInput {
-  readonly random: Random;
-  readonly itemCount: number;
-  readonly userCount: number;
-  readonly itemLatent: Float32Array;
-  readonly userTaste: Float32Array;
-  readonly userActivity: Float32Array;
-  readonly userGenres: readonly Uint8Array[];
-  readonly itemGenres: readonly Uint8Array[];
-  readonly itemAtRank: Uint32Array;
-  readonly itemPopularityRank: Uint32Array;
-  readonly capacity: number;
-  readonly onProgress: (fraction: number) => void;
-}
-
-/**
- * Each user draws items by proposal and acceptance: a proposal is a popular item (Zipf over
- * the catalog) or a popular item of one of the user's genres; it is accepted with a probability
- * rising with taste . item. Cost is O(interactions * proposals per interaction * log items),
- * independent of catalog size, so a 1M-item world costs what a 20k one does here.
- */
-function simulateInteractions(input: SimulationInput): SyntheticInteractions {
-  const { random, itemCount, userCount, itemLatent, userTaste, userActivity, userGenres, itemAtRank } = input;
-  const K = LATENT_DIMENSION;
-  const weights = zipfWeights(itemCount, POPULARITY_EXPONENT);
-  const globalSampler = new WeightedSampler(weights);
-  const perGenre = genreSamplers(input.itemGenres, input.itemPopularityRank, weights);
-
-  const userIndex = new Uint32Array(input.capacity);
-  const itemIndex = new Uint32Array(input.capacity);
-  const weight = new Float32Array(input.capacity);
-  const userOffsets = new Uint32Array(userCount + 1);
-  // seenBy[item] = last user who took it: a duplicate check without a per-user set.
-  const seenBy = new Int32Array(itemCount).fill(-1);
-  let n = 0;
-  for (let u = 0; u < userCount; u++) {
-    userOffsets[u] = n;
-    const want = userActivity[u]!;
-    const genres = userGenres[u]!;
-    const maxProposals = want * MAX_PROPOSALS_PER_INTERACTION;
-    let got = 0;
-    for (let p = 0; p < maxProposals && got < want; p++) {
-      let item: number;
-      const genre = genres[random.int(genres.length)]!;
-      const genreSampler = perGenre[genre];
-      if (genreSampler === undefined || random.chance(POPULAR_PROPOSAL_SHARE)) {
-        item = itemAtRank[globalSampler.sample(random)]!;
-      } else {
-        item = genreSampler.items[genreSampler.sampler.sample(random)]!;
-      }
-      if (seenBy[item] === u) continue;
-      const affinity = dot(userTaste, u * K, itemLatent, item * K, K);
-      if (!random.chance(sigmoid(AFFINITY_SHARPNESS * (affinity - AFFINITY_THRESHOLD)))) continue;
-      seenBy[item] = u;
-      userIndex[n] = u;
-      itemIndex[n] = item;
-      weight[n] = rating(random, affinity);
-      n++;
-      got++;
-    }
-    if ((u & 255) === 0) input.onProgress(u / userCount);
-  }
-  userOffsets[userCount] = n;
-  return {
-    count: n,
-    userIndex: userIndex.slice(0, n),
-    itemIndex: itemIndex.slice(0, n),
-    weight: weight.slice(0, n),
-    userOffsets,
-  };
-}
-
-interface GenreSampler {
-  readonly items: Uint32Array;
-  readonly sampler: WeightedSampler;
-}
-
-/** Per genre: its items, drawn by the same Zipf popularity as the whole catalog. */
-function genreSamplers(itemGenres: readonly Uint8Array[], rankOf: Uint32Array, weights: Float64Array): (GenreSampler | undefined)[] {
-  const counts = new Uint32Array(GENRES.length);
-  for (const genres of itemGenres) for (const g of genres) counts[g]!++;
-  const members = Array.from(counts, (c) => new Uint32Array(c));
-  const fill = new Uint32Array(GENRES.length);
-  for (let i = 0; i < itemGenres.length; i++) {
-    for (const g of itemGenres[i]!) members[g]![fill[g]!++] = i;
-  }
-  return members.map((items) => {
-    if (items.length === 0) return undefined;
-    const w = new Float64Array(items.length);
-    for (let j = 0; j < items.length; j++) w[j] = weights[rankOf[items[j]!]!]!;
-    return { items, sampler: new WeightedSampler(w) };
-  });
 }
 
 /** 1..3 with probabilities 0.45 / 0.35 / 0.2 (minus one: the caller adds it). */
@@ -382,27 +276,11 @@ function embed(random: Random, basis: Float64Array, latent: Float32Array, count:
   return out;
 }
 
-/** A rating in 0.5..5 (half steps), centred on 3.5 for an average accepted item. */
-function rating(random: Random, affinity: number): number {
-  const raw = 3.5 + 3 * (affinity - 0.5) + 0.7 * random.normal();
-  return Math.min(5, Math.max(0.5, Math.round(raw * 2) / 2));
-}
-
 function normalize(v: Float32Array, offset: number, length: number): void {
   let norm = 0;
   for (let k = 0; k < length; k++) norm += v[offset + k]! * v[offset + k]!;
   const inv = norm > 0 ? 1 / Math.sqrt(norm) : 0;
   for (let k = 0; k < length; k++) v[offset + k]! *= inv;
-}
-
-function dot(a: Float32Array, ao: number, b: Float32Array, bo: number, length: number): number {
-  let sum = 0;
-  for (let k = 0; k < length; k++) sum += a[ao + k]! * b[bo + k]!;
-  return sum;
-}
-
-function sigmoid(x: number): number {
-  return 1 / (1 + Math.exp(-x));
 }
 
 function checkCount(name: string, value: number): number {

@@ -80,7 +80,7 @@ export function rowDot(as: Float32Array, a: number, bs: Float32Array, b: number,
 
 /**
  * The k rows of `vectors` with the largest inner product with row `queryRow` of `queries`,
- * best first, scanning every row (or only `candidates` when given).
+ * best first, scanning every row (or only `candidates`, which should be distinct, when given).
  */
 export function exactTopK(
   queries: Float32Array,
@@ -91,21 +91,15 @@ export function exactTopK(
   candidates?: ArrayLike<number>,
 ): { indices: Uint32Array; scores: Float64Array } {
   const top = new TopK(Math.min(k, candidates ? candidates.length : vectors.length / dimension));
-  if (candidates) {
-    for (let c = 0; c < candidates.length; c++) {
-      const i = candidates[c]!;
-      top.push(i, rowDot(queries, queryRow, vectors, i, dimension));
-    }
-  } else {
-    const n = vectors.length / dimension;
-    const qo = queryRow * dimension;
-    for (let i = 0; i < n; i++) {
-      // Inlined rowDot: this loop is the whole cost of precomputing head-user lists.
-      const io = i * dimension;
-      let sum = 0;
-      for (let j = 0; j < dimension; j++) sum += queries[qo + j]! * vectors[io + j]!;
-      if (sum >= top.threshold) top.push(i, sum);
-    }
+  const n = candidates ? candidates.length : vectors.length / dimension;
+  const qo = queryRow * dimension;
+  for (let c = 0; c < n; c++) {
+    const i = candidates ? candidates[c]! : c;
+    // Inlined rowDot: this loop is the whole cost of precomputing head-user lists.
+    const io = i * dimension;
+    let sum = 0;
+    for (let j = 0; j < dimension; j++) sum += queries[qo + j]! * vectors[io + j]!;
+    if (sum >= top.threshold) top.push(i, sum);
   }
   return top.result();
 }

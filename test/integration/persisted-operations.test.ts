@@ -118,3 +118,16 @@ describe('introspection switch', () => {
     }
   });
 });
+
+describe('free-text validation errors', () => {
+  it('carry GRAPHQL_VALIDATION_FAILED', async () => {
+    const gw = await startTestGateway();
+    try {
+      const res = await postGraphQL(gw, { query: '{ item(id: "1") { nope } }' });
+      expect(errorCodes(res)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+      expect(res.body.data ?? null).toBeNull();
+    } finally {
+      await gw.close();
+    }
+  });
+});

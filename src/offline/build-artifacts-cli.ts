@@ -1,0 +1,87 @@
+import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import { buildSyntheticArtifacts } from './build-synthetic-artifacts.ts';
+import { formatDuration } from './progress.ts';
+import { DEFAULT_DIMENSION, DEFAULT_ITEMS, DEFAULT_USERS, MAX_DIMENSION, MIN_DIMENSION } from './synthetic-data.ts';
+
+/**
+ * `npm run build:artifacts -- [options]`: builds the default (synthetic) artifacts folder.
+ * Progress goes to stderr, the summary to stdout.
+ */
+
+const USAGE = `Usage: node --import tsx src/offline/build-artifacts-cli.ts [options]
+
+Builds a synthetic artifacts folder: catalog, embeddings, a trained ONNX ranker,
+trending and precomputed head-user lists.
+
+Options:
+  --out <dir>     artifacts folder, replaced if it exists   (default: artifacts)
+  --items <n>     catalog size, up to 1,000,000              (default: ${DEFAULT_ITEMS})
+  --users <n>     number of users                            (default: ${DEFAULT_USERS})
+  --dim <n>       embedding dimension, ${MIN_DIMENSION}..${MAX_DIMENSION}               (default: ${DEFAULT_DIMENSION})
+  --seed <n>      random seed                                (default: 42)
+  --quiet         no progress bars
+  -h, --help      this text
+`;
+
+async function main(argv: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        out: { type: 'string', default: 'artifacts' },
+        items: { type: 'string', default: String(DEFAULT_ITEMS) },
+        users: { type: 'string', default: String(DEFAULT_USERS) },
+        dim: { type: 'string', default: String(DEFAULT_DIMENSION) },
+        seed: { type: 'string', default: '42' },
+        quiet: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const items = integer('--items', values.items, 1);
+  const users = integer('--users', values.users, 1);
+  const dimension = integer('--dim', values.dim, MIN_DIMENSION, MAX_DIMENSION);
+  const seed = integer('--seed', values.seed, 0);
+  if (items === undefined || users === undefined || dimension === undefined || seed === undefined) return 2;
+
+  const dir = resolve(values.out);
+  const { manifest, timingsMs } = await buildSyntheticArtifacts({ dir, items, users, dimension, seed, quiet: values.quiet });
+  const m = manifest.metrics;
+  const lines = [
+    `artifacts written to ${dir}`,
+    `  catalog       ${manifest.itemCount} items, ${manifest.userCount} users, dimension ${manifest.dimension}, seed ${seed}`,
+    `  interactions  ${m.interactions}`,
+    `  ranker        ${manifest.rankers.map((r) => `${r.name}@${r.version} (${r.file}, ${r.featureCount} features, ${r.precision})`).join(', ')}`,
+    `  training      ${m.trainExamples} examples, train loss ${fixed(m.trainLoss)}, held-out AUC ${fixed(m.heldOutAuc)} (dot only ${fixed(m.heldOutAucDot)}, popularity only ${fixed(m.heldOutAucPopularity)})`,
+    `  lists         trending ${manifest.trending.listLength}, precomputed ${manifest.precomputed.users} head users x ${manifest.precomputed.listLength}`,
+    `  time          ${Object.entries(timingsMs).map(([stage, ms]) => `${stage} ${formatDuration(ms)}`).join(', ')}`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+  return 0;
+}
+
+function integer(flag: string, text: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < min || value > max) {
+    process.stderr.write(`${flag} must be an integer in ${min}..${max}, got "${text}"\n`);
+    return undefined;
+  }
+  return value;
+}
+
+function fixed(value: number | undefined): string {
+  return value === undefined ? '?' : value.toFixed(3);
+}
+
+process.exitCode = await main(process.argv.slice(2));
