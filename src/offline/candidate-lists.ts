@@ -1,6 +1,6 @@
 import type { ScoredItemId } from '../ports/feature-store.ts';
 import { innerProductTopK } from './inner-product-top-k.ts';
-import { TopK } from './top-k.ts';
+import { TopK } from '../adapters/ann/top-k.ts';
 
 /**
  * The candidate lists computed offline: trending (the fallback for unknown users) and the

@@ -12,9 +12,9 @@ describe('TopK', () => {
   it('keeps exactly the k largest, best first', () => {
     const scores = Array.from({ length: 1000 }, (_, i) => Math.sin(i * 12.9898) * 43758.5453 % 1);
     const top = new TopK(25);
-    scores.forEach((s, i) => top.offer(i, s));
-    const expected = scores.map((score, id) => ({ id, score: Math.fround(score) })).sort((a, b) => b.score - a.score).slice(0, 25);
-    expect(top.sorted().map((e) => e.id)).toEqual(expected.map((e) => e.id));
+    scores.forEach((s, i) => top.push(i, s));
+    const expected = scores.map((score, id) => ({ id, score })).sort((a, b) => b.score - a.score).slice(0, 25);
+    expect(Array.from(top.result().indices)).toEqual(expected.map((e) => e.id));
   });
 });
 

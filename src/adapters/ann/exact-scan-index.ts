@@ -26,8 +26,9 @@ export class ExactScanIndex implements CandidateIndex {
     for (let row = 0, base = 0; row < this.size; row++, base += d) {
       let score = 0;
       for (let j = 0; j < d; j++) score += v[base + j]! * query[j]!;
-      top.offer(row, score);
+      if (score >= top.threshold) top.push(row, score);
     }
-    return top.sorted().map(({ id, score }) => ({ itemId: this.itemIds[id]!, score }));
+    const { indices, scores } = top.result();
+    return Array.from(indices, (row, i) => ({ itemId: this.itemIds[row]!, score: scores[i]! }));
   }
 }

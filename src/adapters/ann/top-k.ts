@@ -1,57 +1,70 @@
 /**
- * Keeps the k largest scores seen, in a binary min-heap over parallel typed arrays
- * (no object per candidate). `offer` is O(log k) when a score gets in, O(1) when not.
+ * Exact top-K selection: a bounded min-heap over parallel typed arrays, O(n log k) with no
+ * per-candidate allocation. Used by the exact-scan index and the offline pipeline.
  */
+
+/** Collects the k best (index, score) pairs; ties go to the lower index, so results are deterministic. */
 export class TopK {
-  private readonly scores: Float32Array;
-  private readonly ids: Int32Array;
-  private count = 0;
+  private readonly indices: Uint32Array;
+  private readonly scores: Float64Array;
+  private size = 0;
 
   constructor(readonly k: number) {
-    this.scores = new Float32Array(k);
-    this.ids = new Int32Array(k);
+    this.indices = new Uint32Array(k);
+    this.scores = new Float64Array(k);
   }
 
-  /** The score a newcomer must beat once the heap is full. */
+  /** The score a candidate must beat to enter (-Infinity until full). */
   get threshold(): number {
-    return this.count < this.k ? -Infinity : this.scores[0]!;
+    return this.size < this.k ? Number.NEGATIVE_INFINITY : this.scores[0]!;
   }
 
-  offer(id: number, score: number): void {
-    if (this.count < this.k) {
-      let i = this.count++;
+  push(index: number, score: number): void {
+    if (this.k === 0) return;
+    if (this.size < this.k) {
+      let i = this.size++;
+      // Sift up.
       while (i > 0) {
         const parent = (i - 1) >> 1;
-        if (this.scores[parent]! <= score) break;
+        if (!this.worse(index, score, this.indices[parent]!, this.scores[parent]!)) break;
+        this.indices[i] = this.indices[parent]!;
         this.scores[i] = this.scores[parent]!;
-        this.ids[i] = this.ids[parent]!;
         i = parent;
       }
+      this.indices[i] = index;
       this.scores[i] = score;
-      this.ids[i] = id;
       return;
     }
-    if (score <= this.scores[0]!) return;
-    // Replace the root and sift down.
+    if (!this.worse(this.indices[0]!, this.scores[0]!, index, score)) return;
+    // Replace the root (the worst kept) and sift down.
     let i = 0;
     for (;;) {
       const left = 2 * i + 1;
-      if (left >= this.count) break;
+      if (left >= this.size) break;
       const right = left + 1;
-      const child = right < this.count && this.scores[right]! < this.scores[left]! ? right : left;
-      if (this.scores[child]! >= score) break;
+      let child = left;
+      if (right < this.size && this.worse(this.indices[right]!, this.scores[right]!, this.indices[left]!, this.scores[left]!)) child = right;
+      if (!this.worse(this.indices[child]!, this.scores[child]!, index, score)) break;
+      this.indices[i] = this.indices[child]!;
       this.scores[i] = this.scores[child]!;
-      this.ids[i] = this.ids[child]!;
       i = child;
     }
+    this.indices[i] = index;
     this.scores[i] = score;
-    this.ids[i] = id;
   }
 
-  /** Best first; ties broken by the smaller id so results are deterministic. */
-  sorted(): Array<{ id: number; score: number }> {
-    const out: Array<{ id: number; score: number }> = [];
-    for (let i = 0; i < this.count; i++) out.push({ id: this.ids[i]!, score: this.scores[i]! });
-    return out.sort((a, b) => b.score - a.score || a.id - b.id);
+  /** The kept pairs, best first. Leaves the collector unchanged. */
+  result(): { indices: Uint32Array; scores: Float64Array } {
+    const order = Array.from({ length: this.size }, (_, i) => i);
+    order.sort((a, b) => (this.worse(this.indices[a]!, this.scores[a]!, this.indices[b]!, this.scores[b]!) ? 1 : -1));
+    return {
+      indices: Uint32Array.from(order, (i) => this.indices[i]!),
+      scores: Float64Array.from(order, (i) => this.scores[i]!),
+    };
+  }
+
+  /** Is (ia, sa) ranked below (ib, sb)? */
+  private worse(ia: number, sa: number, ib: number, sb: number): boolean {
+    return sa < sb || (sa === sb && ia > ib);
   }
 }
