@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import type { FeatureStore } from '../../src/ports/feature-store.ts';
+
+/** What any FeatureStore must do, given a store loaded with `expected`. Run per adapter. */
+export function featureStoreContract(
+  name: string,
+  open: () => Promise<{ store: FeatureStore; expected: { userId: string; userVector: Float32Array; itemId: string; itemVector: Float32Array; popularity: number; headUserId: string } }>,
+): void {
+  describe(`FeatureStore contract: ${name}`, () => {
+    it('answers a batch in key order, with null for unknown keys', async () => {
+      const { store, expected } = await open();
+      const users = await store.getUserVectors(['no-such-user', expected.userId]);
+      expect(users[0]).toBeNull();
+      expect(Array.from(users[1]!)).toEqual(Array.from(expected.userVector));
+      const items = await store.getItemFeatures([expected.itemId, 'no-such-item', expected.itemId]);
+      expect(items).toHaveLength(3);
+      expect(Array.from(items[0]!.vector)).toEqual(Array.from(expected.itemVector));
+      expect(items[0]!.popularity).toBeCloseTo(expected.popularity, 6);
+      expect(items[1]).toBeNull();
+      expect(Array.from(items[2]!.vector)).toEqual(Array.from(expected.itemVector));
+    });
+
+    it('has vectors of its dimension', async () => {
+      const { store, expected } = await open();
+      const [vector] = await store.getUserVectors([expected.userId]);
+      expect(vector).toHaveLength(store.dimension);
+    });
+
+    it('serves precomputed lists for head users, best first, and null for others', async () => {
+      const { store, expected } = await open();
+      const list = await store.getPrecomputed(expected.headUserId);
+      expect(list!.length).toBeGreaterThan(0);
+      const scores = list!.map((e) => e.score);
+      expect([...scores].sort((a, b) => b - a)).toEqual(scores);
+      expect(await store.getPrecomputed('no-such-user')).toBeNull();
+    });
+
+    it('answers an empty batch with an empty array', async () => {
+      const { store } = await open();
+      expect(await store.getItemFeatures([])).toEqual([]);
+      expect(await store.getUserVectors([])).toEqual([]);
+    });
+  });
+}

@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import type { SessionState, SessionStore } from '../../src/ports/session-store.ts';
+
+const state = (n: number): SessionState => ({
+  vector: Float32Array.from([n, n + 1, n + 2]),
+  weight: n,
+  updatedAt: 1_700_000_000_000 + n,
+  events: n,
+  recentItemIds: [`item-${n}`],
+});
+
+/** What any SessionStore must do. `open` gives a store with no sessions under its keys. */
+export function sessionStoreContract(name: string, open: () => Promise<SessionStore>): void {
+  describe(`SessionStore contract: ${name}`, () => {
+    it('returns null for a viewer with no session', async () => {
+      const store = await open();
+      expect(await store.get('u:nobody')).toBeNull();
+    });
+
+    it('returns what was put, per viewer, the last put winning', async () => {
+      const store = await open();
+      await store.put('u:a', state(1));
+      await store.put('s:b', state(2));
+      await store.put('u:a', state(3));
+      const a = await store.get('u:a');
+      expect(Array.from(a!.vector)).toEqual([3, 4, 5]);
+      expect(a).toMatchObject({ weight: 3, events: 3, updatedAt: 1_700_000_000_003, recentItemIds: ['item-3'] });
+      expect((await store.get('s:b'))!.events).toBe(2);
+    });
+  });
+}
