@@ -18,7 +18,7 @@ export function createHttpServer(yoga: GatewayYoga, options: HttpServerOptions):
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
       return;
     }
-    const refusal = checkBody(req, options.maxBodyBytes);
+    const refusal = checkBody(req, options.maxBodyBytes) ?? checkQueryString(req.url ?? '/');
     if (refusal) {
       // Connection: close, because the unread body would otherwise be parsed as the next request.
       sendError(res, refusal.code, refusal.message, { connection: 'close' });
@@ -41,6 +41,24 @@ function checkBody(req: IncomingMessage, maxBodyBytes: number): { code: ErrorCod
   }
   if (req.headers['transfer-encoding'] !== undefined) {
     return { code: 'LENGTH_REQUIRED', message: 'send the request body with a Content-Length' };
+  }
+  return null;
+}
+
+/** GET parameters that must be JSON: Yoga would answer a 500 for them, so refuse them here. */
+function checkQueryString(url: string): { code: ErrorCode; message: string } | null {
+  const start = url.indexOf('?');
+  if (start < 0) return null;
+  const params = new URLSearchParams(url.slice(start + 1));
+  for (const name of ['variables', 'extensions']) {
+    const raw = params.get(name);
+    if (!raw) continue;
+    try {
+      const value: unknown = JSON.parse(raw);
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error('not an object');
+    } catch {
+      return { code: 'BAD_REQUEST', message: `the ${name} query parameter must be a JSON object` };
+    }
   }
   return null;
 }

@@ -53,6 +53,12 @@ describe('bad input gets coded errors and never breaks the gateway', () => {
     expect(errorCodes(res)).toEqual(['BAD_REQUEST']);
   });
 
+  it('answers malformed JSON in GET variables with 400 BAD_REQUEST', async () => {
+    const res = await fetch(`${gw.graphqlUrl}?documentId=${encodeURIComponent(documentId('Trending'))}&variables=${encodeURIComponent('{bad')}`);
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as any).errors[0].extensions.code).toBe('BAD_REQUEST');
+  });
+
   it('answers a variable of the wrong type with BAD_USER_INPUT', async () => {
     const res = await runPersisted(gw, 'CoarseFeed', { first: 'ten' });
     expect(errorCodes(res)).toEqual(['BAD_USER_INPUT']);

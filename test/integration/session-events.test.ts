@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dot } from '../../src/pipeline/vectors.ts';
-import { documentId, errorCodes, runPersisted, startTestGateway, type TestGateway } from '../fixtures/gateway-harness.ts';
+import { documentId, errorCodes, postGraphQL, runPersisted, startTestGateway, type TestGateway } from '../fixtures/gateway-harness.ts';
 import { fetchIncremental } from '../fixtures/incremental.ts';
 
 describe('session events steer the next feed', () => {
@@ -71,6 +71,18 @@ describe('session events steer the next feed', () => {
     await runPersisted(gw, 'RecordEvent', { input: { itemId: '20', type: 'PURCHASE' } }, { 'x-user-id': '7' });
     const again = await homeFeed({ 'x-user-id': '6' });
     expect(ids(again.coarse)).toEqual(ids(other.coarse));
+  });
+
+  it('explains a recommendation only in words that fit its source', async () => {
+    const viewer = { 'x-session-id': 'explained-session' };
+    await runPersisted(gw, 'RecordEvent', { input: { itemId: '30', type: 'CLICK' } }, viewer);
+    const query = '{ feed(first: 2) { coarse { source items { explanation item { genres } } } } trending(first: 1) { explanation } }';
+    const res = await postGraphQL(gw, { query }, viewer);
+    const coarse = res.body.data?.feed.coarse;
+    expect(coarse.source).toBe('SESSION');
+    expect(coarse.items[0].explanation).toMatch(/^Close to what you looked at in this session/);
+    expect(coarse.items[0].explanation).toContain(coarse.items[0].item.genres[0]);
+    expect(res.body.data?.trending[0].explanation).toMatch(/^Popular right now/);
   });
 
   it('refuses an event from a viewer with no identity', async () => {
