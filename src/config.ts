@@ -30,6 +30,8 @@ export interface Config {
   readonly maxQueryDepth: number;
   readonly rankerThreads: number;
   readonly rankerQueueLimit: number;
+  /** Which export of ranker-light runs in-process. */
+  readonly rankerPrecision: 'fp32' | 'int8';
 }
 
 export class ConfigError extends Error {
@@ -76,6 +78,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxQueryDepth: int(env, 'MAX_QUERY_DEPTH', 12, 2, 100),
     rankerThreads: int(env, 'RANKER_THREADS', Math.max(1, Math.min(4, availableParallelism() - 1)), 1, 64),
     rankerQueueLimit: int(env, 'RANKER_QUEUE_LIMIT', 256, 1, 100_000),
+    rankerPrecision: oneOf(env, 'RANKER_PRECISION', ['fp32', 'int8'] as const, 'fp32'),
   };
 }
 

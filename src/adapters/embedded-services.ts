@@ -1,8 +1,9 @@
 import type { Config } from '../config.ts';
+import { FEATURE_LAYOUT_VERSION } from '../pipeline/feature-layout.ts';
 import { modelPath, type Artifacts } from '../offline/artifacts.ts';
 import type { PipelineServices } from '../pipeline/services.ts';
 import type { Ranker } from '../ports/ranker.ts';
-import { ExactScanIndex } from './ann/exact-scan-index.ts';
+import { createCandidateIndex } from './ann/choose-index.ts';
 import { MemoryCatalog } from './memory/memory-catalog.ts';
 import { MemoryEventLog } from './memory/memory-event-log.ts';
 import { MemoryFeatureStore } from './memory/memory-feature-store.ts';
@@ -10,12 +11,18 @@ import { MemorySessionStore } from './memory/memory-session-store.ts';
 import { MemoryTrending } from './memory/memory-trending.ts';
 import { OnnxRanker } from './onnx/onnx-ranker.ts';
 
-/** The in-process ranker over the artifacts' `ranker-light` model. */
-export function startLocalRanker(artifacts: Artifacts, config: Pick<Config, 'rankerThreads' | 'rankerQueueLimit'>): Promise<OnnxRanker> {
-  const { entry, path } = modelPath(artifacts, 'ranker-light');
+/** The in-process ranker over the artifacts' `ranker-light` model in the configured precision. */
+export function startLocalRanker(
+  artifacts: Artifacts,
+  config: Pick<Config, 'rankerThreads' | 'rankerQueueLimit' | 'rankerPrecision'>,
+): Promise<OnnxRanker> {
+  const { entry, path } = modelPath(artifacts, 'ranker-light', config.rankerPrecision);
+  if (entry.featureLayoutVersion !== FEATURE_LAYOUT_VERSION) {
+    throw new Error(`${entry.file} expects feature layout ${entry.featureLayoutVersion}, this gateway builds ${FEATURE_LAYOUT_VERSION}: rebuild the artifacts`);
+  }
   return OnnxRanker.start({
     modelPath: path,
-    modelId: `${entry.name}@${entry.version}`,
+    modelId: `${entry.name}@${entry.version}${entry.precision === 'int8' ? '-int8' : ''}`,
     inputName: entry.inputName,
     outputName: entry.outputName,
     featureCount: entry.featureCount,
@@ -30,14 +37,14 @@ export function startLocalRanker(artifacts: Artifacts, config: Pick<Config, 'ran
  */
 export async function createEmbeddedServices(
   artifacts: Artifacts,
-  config: Pick<Config, 'budgetsMs' | 'rankerThreads' | 'rankerQueueLimit'>,
+  config: Pick<Config, 'budgetsMs' | 'rankerThreads' | 'rankerQueueLimit' | 'rankerPrecision'>,
   ranker?: Ranker,
 ): Promise<PipelineServices> {
   const { manifest } = artifacts;
   return {
     featureStore: new MemoryFeatureStore(artifacts),
     catalog: new MemoryCatalog(artifacts.items),
-    candidateIndex: new ExactScanIndex(artifacts.itemVectors, artifacts.items.map((i) => i.id), manifest.dimension),
+    candidateIndex: await createCandidateIndex(artifacts.itemVectors, artifacts.items.map((i) => i.id), manifest.dimension, { dir: artifacts.dir }),
     ranker: ranker ?? (await startLocalRanker(artifacts, config)),
     sessions: new MemorySessionStore(),
     events: new MemoryEventLog(),

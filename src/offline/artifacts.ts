@@ -9,7 +9,7 @@ import type { ScoredItemId } from '../ports/feature-store.ts';
  * pipeline, read by `loadArtifacts`. Vectors are little-endian float32, row-major, in the
  * order of `items.json` / `users.json`.
  */
-export const ARTIFACTS_FORMAT_VERSION = 1;
+export const ARTIFACTS_FORMAT_VERSION = 2;
 export const MANIFEST_FILE = 'manifest.json';
 
 export interface ModelEntry {
@@ -28,8 +28,10 @@ export interface ModelEntry {
 export interface ArtifactsManifest {
   readonly formatVersion: number;
   readonly createdAt: string;
-  readonly source: { readonly kind: 'synthetic'; readonly seed: number; readonly items: number; readonly users: number };
+  readonly source: { readonly kind: 'synthetic' | 'movielens'; readonly description: string; readonly seed: number };
   readonly dimension: number;
+  /** The genre list genre masks and profiles index into (at most 32). */
+  readonly genres: readonly string[];
   readonly itemCount: number;
   readonly userCount: number;
   readonly rankers: readonly ModelEntry[];
@@ -48,6 +50,8 @@ export interface Artifacts {
   readonly userIds: readonly string[];
   /** userCount x dimension */
   readonly userVectors: Float32Array;
+  /** userCount x genres.length: each user's share of positives per genre. */
+  readonly userGenreProfiles: Float32Array;
   readonly precomputed: ReadonlyMap<string, readonly ScoredItemId[]>;
   readonly trending: readonly ScoredItemId[];
 }
@@ -60,6 +64,7 @@ const FILES = {
   itemVectors: 'item-vectors.f32',
   users: 'users.json',
   userVectors: 'user-vectors.f32',
+  userGenreProfiles: 'user-genre-profiles.f32',
   precomputed: 'precomputed.json',
   trending: 'trending.json',
 } as const;
@@ -79,6 +84,7 @@ export async function writeArtifacts(dir: string, content: ArtifactsContent): Pr
   await writeFile(join(dir, FILES.itemVectors), float32Bytes(content.itemVectors));
   await writeFile(join(dir, FILES.users), JSON.stringify(content.userIds));
   await writeFile(join(dir, FILES.userVectors), float32Bytes(content.userVectors));
+  await writeFile(join(dir, FILES.userGenreProfiles), float32Bytes(content.userGenreProfiles));
   await writeFile(join(dir, FILES.precomputed), JSON.stringify(Object.fromEntries(content.precomputed)));
   await writeFile(join(dir, FILES.trending), JSON.stringify(content.trending));
   const tmp = join(dir, `${MANIFEST_FILE}.tmp`);
@@ -95,14 +101,18 @@ export async function loadArtifacts(dir: string): Promise<Artifacts> {
   const userIds = JSON.parse(await readFile(join(dir, FILES.users), 'utf8')) as string[];
   const itemVectors = await readFloat32(join(dir, FILES.itemVectors), manifest.itemCount * manifest.dimension);
   const userVectors = await readFloat32(join(dir, FILES.userVectors), manifest.userCount * manifest.dimension);
+  const userGenreProfiles = await readFloat32(join(dir, FILES.userGenreProfiles), manifest.userCount * manifest.genres.length);
   const precomputedRaw = JSON.parse(await readFile(join(dir, FILES.precomputed), 'utf8')) as Record<string, ScoredItemId[]>;
   const trending = JSON.parse(await readFile(join(dir, FILES.trending), 'utf8')) as ScoredItemId[];
-  return { dir, manifest, items, itemVectors, userIds, userVectors, precomputed: new Map(Object.entries(precomputedRaw)), trending };
+  return { dir, manifest, items, itemVectors, userIds, userVectors, userGenreProfiles, precomputed: new Map(Object.entries(precomputedRaw)), trending };
 }
 
-export function modelPath(artifacts: Artifacts, name: string): { entry: ModelEntry; path: string } {
-  const entry = artifacts.manifest.rankers.find((m) => m.name === name);
-  if (!entry) throw new Error(`artifacts have no model named ${name} (have: ${artifacts.manifest.rankers.map((m) => m.name).join(', ')})`);
+export function modelPath(artifacts: Artifacts, name: string, precision: ModelEntry['precision'] = 'fp32'): { entry: ModelEntry; path: string } {
+  const entry = artifacts.manifest.rankers.find((m) => m.name === name && m.precision === precision);
+  if (!entry) {
+    const have = artifacts.manifest.rankers.map((m) => `${m.name} ${m.precision}`).join(', ');
+    throw new Error(`artifacts have no ${precision} model named ${name} (have: ${have})`);
+  }
   return { entry, path: join(artifacts.dir, entry.file) };
 }
 

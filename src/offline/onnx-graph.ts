@@ -22,6 +22,21 @@ export function floatTensor(name: string, dims: readonly number[], values: Float
   return onnx.TensorProto.create({ name, dims: [...dims], dataType: onnx.TensorProto.DataType.FLOAT, rawData: raw });
 }
 
+/** An int8 initializer (quantized weights, zero points). */
+export function int8Tensor(name: string, dims: readonly number[], values: Int8Array): TensorProto {
+  return onnx.TensorProto.create({ name, dims: [...dims], dataType: onnx.TensorProto.DataType.INT8, rawData: new Uint8Array(values.buffer, values.byteOffset, values.byteLength).slice() });
+}
+
+/** A uint8 initializer (activation zero points). */
+export function uint8Tensor(name: string, dims: readonly number[], values: Uint8Array): TensorProto {
+  return onnx.TensorProto.create({ name, dims: [...dims], dataType: onnx.TensorProto.DataType.UINT8, rawData: values.slice() });
+}
+
+/** An int32 initializer (quantized biases). */
+export function int32Tensor(name: string, dims: readonly number[], values: Int32Array): TensorProto {
+  return onnx.TensorProto.create({ name, dims: [...dims], dataType: onnx.TensorProto.DataType.INT32, int32Data: [...values] });
+}
+
 /** An int64 initializer (shape arguments such as TopK's K). */
 export function int64Tensor(name: string, dims: readonly number[], values: readonly number[]): TensorProto {
   return onnx.TensorProto.create({ name, dims: [...dims], dataType: onnx.TensorProto.DataType.INT64, int64Data: [...values] });

@@ -104,6 +104,8 @@ export function generateSyntheticWorld(options: SyntheticWorldOptions): Syntheti
   const userRandom = root.fork(3);
   const interactionRandom = root.fork(4);
   const embeddingRandom = root.fork(5);
+  // Forked last: adding it left the five streams above (and so every earlier output) unchanged.
+  const timeRandom = root.fork(6);
 
   const K = LATENT_DIMENSION;
   const genreNames = GENRES.map((g) => g.name);
@@ -162,6 +164,7 @@ export function generateSyntheticWorld(options: SyntheticWorldOptions): Syntheti
 
   const interactions = simulateInteractions({
     random: interactionRandom,
+    timeRandom,
     itemCount,
     userCount,
     latentDimension: K,

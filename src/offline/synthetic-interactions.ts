@@ -13,6 +13,11 @@ export interface SyntheticInteractions {
   readonly itemIndex: Uint32Array;
   /** A MovieLens-like rating in 0.5..5, higher for closer tastes. */
   readonly weight: Float32Array;
+  /**
+   * Epoch milliseconds (whole seconds), increasing within each user in drawing order: see
+   * `simulateTimestamps`. Drawn from their own random stream, so they change nothing else.
+   */
+  readonly timestamp: Float64Array;
   /** userCount + 1 offsets into the arrays above. */
   readonly userOffsets: Uint32Array;
 }
@@ -28,6 +33,8 @@ const MAX_PROPOSALS_PER_INTERACTION = 40;
 /** What the simulation reads from the world being generated. */
 export interface SimulationInput {
   readonly random: Random;
+  /** Stream for timestamps only (kept apart so the interactions do not depend on it). */
+  readonly timeRandom: Random;
   readonly itemCount: number;
   readonly userCount: number;
   readonly latentDimension: number;
@@ -98,8 +105,53 @@ export function simulateInteractions(input: SimulationInput): SyntheticInteracti
     userIndex: userIndex.slice(0, n),
     itemIndex: itemIndex.slice(0, n),
     weight: weight.slice(0, n),
+    timestamp: simulateTimestamps(input.timeRandom, userOffsets),
     userOffsets,
   };
+}
+
+/** The simulated log covers [SIMULATION_START_MS, SIMULATION_START_MS + SIMULATION_WINDOW_MS). */
+export const SIMULATION_START_MS = Date.UTC(2015, 0, 1);
+export const SIMULATION_WINDOW_MS = Date.UTC(2025, 0, 1) - SIMULATION_START_MS;
+/** A user's active period is this share of the window at least, plus up to ACTIVE_SHARE_SPREAD more. */
+const ACTIVE_SHARE_MIN = 0.01;
+const ACTIVE_SHARE_SPREAD = 0.5;
+
+/**
+ * Timestamps for interactions in user order: each user is active over a random period of the
+ * window (a share of 1%..51%, skewed short, starting anywhere it fits) and takes items in the
+ * order they were drawn, separated by exponential gaps scaled to fill that period. Whole seconds,
+ * as MovieLens has them; strictly increasing within a user (a user's first and last
+ * interactions can be the period's ends). Deterministic for a random stream.
+ */
+export function simulateTimestamps(random: Random, userOffsets: Uint32Array): Float64Array {
+  const userCount = userOffsets.length - 1;
+  const timestamp = new Float64Array(userOffsets[userCount]!);
+  const windowSeconds = SIMULATION_WINDOW_MS / 1000;
+  for (let u = 0; u < userCount; u++) {
+    const start = userOffsets[u]!;
+    const end = userOffsets[u + 1]!;
+    const n = end - start;
+    const share = ACTIVE_SHARE_MIN + ACTIVE_SHARE_SPREAD * random.uniform() ** 2;
+    const spanSeconds = Math.floor(share * windowSeconds);
+    const firstSecond = Math.floor(random.uniform() * (windowSeconds - spanSeconds));
+    if (n === 0) continue;
+    // Cumulative exponential gaps, the last one landing on the period's end.
+    let total = 0;
+    for (let k = start; k < end; k++) {
+      timestamp[k] = total;
+      total += -Math.log(1 - random.uniform());
+    }
+    const scale = n > 1 ? spanSeconds / timestamp[end - 1]! : 0;
+    let previous = -1;
+    for (let k = start; k < end; k++) {
+      // Rounding could tie close neighbours: keep at least one second between them.
+      const second = Math.max(previous + 1, Math.floor(timestamp[k]! * scale));
+      previous = second;
+      timestamp[k] = SIMULATION_START_MS + (firstSecond + second) * 1000;
+    }
+  }
+  return timestamp;
 }
 
 interface GenreSampler {

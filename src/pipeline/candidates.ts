@@ -1,9 +1,10 @@
 import type { Viewer } from '../gateway/identity.ts';
 import type { CandidateSource } from '../gateway/generated/resolvers-types.ts';
 import type { ScoredItemId } from '../ports/feature-store.ts';
+import type { ViewerInputs } from './feature-layout.ts';
 import type { RequestLoaders } from './loaders.ts';
 import type { PipelineServices } from './services.ts';
-import { sessionDirection } from './session-taste.ts';
+import { sessionDirection, sessionWeightAt } from './session-taste.ts';
 import { blend } from './vectors.ts';
 
 /** How many candidates retrieval hands to the ranker. */
@@ -13,8 +14,8 @@ export const SESSION_BLEND_WEIGHT = 0.5;
 
 export interface CandidateSet {
   readonly source: CandidateSource;
-  /** The viewer's taste as one vector (user blended with session); null on the cold-start path. */
-  readonly query: Float32Array | null;
+  /** What the ranker needs to know of the viewer; null on the cold-start path (nothing to personalise with). */
+  readonly viewer: ViewerInputs | null;
   /** Best first, by retrieval score; items the session just touched are left out. */
   readonly candidates: readonly ScoredItemId[];
 }
@@ -27,27 +28,35 @@ export interface CandidateSet {
 export async function generateCandidates(
   viewer: Viewer,
   services: Pick<PipelineServices, 'featureStore' | 'candidateIndex' | 'sessions' | 'trending'>,
-  loaders: Pick<RequestLoaders, 'userVector'>,
+  loaders: Pick<RequestLoaders, 'user'>,
   nowMs: number = Date.now(),
 ): Promise<CandidateSet> {
-  const [userVector, session] = await Promise.all([
-    viewer.userId ? loaders.userVector.load(viewer.userId) : null,
+  const [user, session] = await Promise.all([
+    viewer.userId ? loaders.user.load(viewer.userId) : null,
     viewer.key ? services.sessions.get(viewer.key) : null,
   ]);
-  const sessionVector = sessionDirection(session, nowMs);
-  if (sessionVector) {
-    const query = userVector ? blend(userVector, sessionVector, SESSION_BLEND_WEIGHT) : sessionVector;
+  const direction = sessionDirection(session, nowMs);
+  const genreProfile = user?.genreProfile ?? new Float32Array(services.featureStore.genres.length);
+  if (direction) {
+    const query = user ? blend(user.vector, direction, SESSION_BLEND_WEIGHT) : direction;
     const exclude = new Set(session!.recentItemIds);
     const found = await services.candidateIndex.search(query, CANDIDATE_COUNT + exclude.size);
     const candidates = found.filter((c) => !exclude.has(c.itemId)).slice(0, CANDIDATE_COUNT);
-    return { source: 'SESSION', query, candidates };
+    const inputs: ViewerInputs = {
+      user: user?.vector ?? direction,
+      genreProfile,
+      sessionDirection: direction,
+      sessionWeight: sessionWeightAt(session, nowMs),
+    };
+    return { source: 'SESSION', viewer: inputs, candidates };
   }
-  if (userVector) {
+  if (user) {
+    const inputs: ViewerInputs = { user: user.vector, genreProfile, sessionDirection: null, sessionWeight: 0 };
     const precomputed = await services.featureStore.getPrecomputed(viewer.userId!);
     if (precomputed && precomputed.length > 0) {
-      return { source: 'PRECOMPUTED', query: userVector, candidates: precomputed.slice(0, CANDIDATE_COUNT) };
+      return { source: 'PRECOMPUTED', viewer: inputs, candidates: precomputed.slice(0, CANDIDATE_COUNT) };
     }
-    return { source: 'ANN', query: userVector, candidates: await services.candidateIndex.search(userVector, CANDIDATE_COUNT) };
+    return { source: 'ANN', viewer: inputs, candidates: await services.candidateIndex.search(user.vector, CANDIDATE_COUNT) };
   }
-  return { source: 'TRENDING', query: null, candidates: await services.trending.top(CANDIDATE_COUNT) };
+  return { source: 'TRENDING', viewer: null, candidates: await services.trending.top(CANDIDATE_COUNT) };
 }

@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import type { CatalogItem } from '../ports/catalog.ts';
-import type { ItemFeatures } from '../ports/feature-store.ts';
+import type { ItemFeatures, UserFeatures } from '../ports/feature-store.ts';
 import type { PipelineServices } from './services.ts';
 
 /**
@@ -8,14 +8,14 @@ import type { PipelineServices } from './services.ts';
  * store call. Created with the request context; never shared between requests (they cache).
  */
 export interface RequestLoaders {
-  readonly userVector: DataLoader<string, Float32Array | null>;
+  readonly user: DataLoader<string, UserFeatures | null>;
   readonly itemFeatures: DataLoader<string, ItemFeatures | null>;
   readonly item: DataLoader<string, CatalogItem | null>;
 }
 
 export function createLoaders(services: Pick<PipelineServices, 'featureStore' | 'catalog'>): RequestLoaders {
   return {
-    userVector: new DataLoader((ids) => services.featureStore.getUserVectors(ids)),
+    user: new DataLoader((ids) => services.featureStore.getUserFeatures(ids)),
     itemFeatures: new DataLoader((ids) => services.featureStore.getItemFeatures(ids)),
     item: new DataLoader((ids) => services.catalog.getItems(ids)),
   };

@@ -23,17 +23,17 @@ export async function refineCandidates(
   loaders: Pick<RequestLoaders, 'itemFeatures'>,
   deadline: Deadline,
 ): Promise<RefineOutcome> {
-  if (!set.query) return { ok: false, reason: 'COLD_START' };
+  if (!set.viewer) return { ok: false, reason: 'COLD_START' };
   try {
     const ids = set.candidates.map((c) => c.itemId);
     const features = await raceDeadline(loaders.itemFeatures.loadMany(ids), deadline);
-    const cols = featureCount(set.query.length);
+    const cols = featureCount(set.viewer.user.length);
     const rows: number[] = []; // candidate positions that have features
     const matrix = new Float32Array(ids.length * cols);
     for (let i = 0; i < features.length; i++) {
       const f = features[i];
       if (!f || f instanceof Error) continue; // an item the store lost is left out, not fatal
-      writeFeatureRow(matrix, rows.length, set.query, f.vector, f.popularity);
+      writeFeatureRow(matrix, rows.length, set.viewer, f);
       rows.push(i);
     }
     if (rows.length === 0) return { ok: false, reason: 'BACKEND_UNAVAILABLE' };

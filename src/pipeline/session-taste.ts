@@ -47,8 +47,13 @@ export function foldEvent(
   return { vector, weight: total, updatedAt: atMs, events: 1, recentItemIds: [itemId] };
 }
 
+/** The session's decayed weight now (0 without a session). */
+export function sessionWeightAt(state: SessionState | null, nowMs: number): number {
+  return state ? state.weight * decayFactor(state.updatedAt, nowMs) : 0;
+}
+
 /** The session's taste direction now, or null when it has decayed away. */
 export function sessionDirection(state: SessionState | null, nowMs: number): Float32Array | null {
-  if (!state || state.weight * decayFactor(state.updatedAt, nowMs) < SESSION_MIN_WEIGHT) return null;
-  return normalized(state.vector);
+  if (sessionWeightAt(state, nowMs) < SESSION_MIN_WEIGHT) return null;
+  return normalized(state!.vector);
 }

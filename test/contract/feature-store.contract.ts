@@ -4,26 +4,31 @@ import type { FeatureStore } from '../../src/ports/feature-store.ts';
 /** What any FeatureStore must do, given a store loaded with `expected`. Run per adapter. */
 export function featureStoreContract(
   name: string,
-  open: () => Promise<{ store: FeatureStore; expected: { userId: string; userVector: Float32Array; itemId: string; itemVector: Float32Array; popularity: number; headUserId: string } }>,
+  open: () => Promise<{ store: FeatureStore; expected: { userId: string; userVector: Float32Array; itemId: string; itemVector: Float32Array; popularity: number; genreMask: number; year: number | null; headUserId: string } }>,
 ): void {
   describe(`FeatureStore contract: ${name}`, () => {
     it('answers a batch in key order, with null for unknown keys', async () => {
       const { store, expected } = await open();
-      const users = await store.getUserVectors(['no-such-user', expected.userId]);
+      const users = await store.getUserFeatures(['no-such-user', expected.userId]);
       expect(users[0]).toBeNull();
-      expect(Array.from(users[1]!)).toEqual(Array.from(expected.userVector));
+      expect(Array.from(users[1]!.vector)).toEqual(Array.from(expected.userVector));
+      expect(users[1]!.genreProfile).toHaveLength(store.genres.length);
       const items = await store.getItemFeatures([expected.itemId, 'no-such-item', expected.itemId]);
       expect(items).toHaveLength(3);
       expect(Array.from(items[0]!.vector)).toEqual(Array.from(expected.itemVector));
       expect(items[0]!.popularity).toBeCloseTo(expected.popularity, 6);
+      expect(items[0]!.genreMask).toBe(expected.genreMask);
+      expect(items[0]!.year).toBe(expected.year);
       expect(items[1]).toBeNull();
       expect(Array.from(items[2]!.vector)).toEqual(Array.from(expected.itemVector));
     });
 
     it('has vectors of its dimension', async () => {
       const { store, expected } = await open();
-      const [vector] = await store.getUserVectors([expected.userId]);
-      expect(vector).toHaveLength(store.dimension);
+      const [user] = await store.getUserFeatures([expected.userId]);
+      expect(user!.vector).toHaveLength(store.dimension);
+      const profileSum = user!.genreProfile.reduce((a, b) => a + b, 0);
+      expect(profileSum === 0 || Math.abs(profileSum - 1) < 1e-4).toBe(true);
     });
 
     it('serves precomputed lists for head users, best first, and null for others', async () => {
@@ -38,7 +43,7 @@ export function featureStoreContract(
     it('answers an empty batch with an empty array', async () => {
       const { store } = await open();
       expect(await store.getItemFeatures([])).toEqual([]);
-      expect(await store.getUserVectors([])).toEqual([]);
+      expect(await store.getUserFeatures([])).toEqual([]);
     });
   });
 }

@@ -22,6 +22,8 @@ featureStoreContract('memory', async () => {
       itemId: artifacts.items[7]!.id,
       itemVector: artifacts.itemVectors.slice(7 * d, 8 * d),
       popularity: artifacts.items[7]!.popularity,
+      genreMask: artifacts.items[7]!.genres.reduce((m, g) => m | (1 << artifacts.manifest.genres.indexOf(g)), 0),
+      year: artifacts.items[7]!.year,
       headUserId,
     },
   };

@@ -59,7 +59,7 @@ describe('HomeFeed with @defer', () => {
     const rowsBefore = ranker.rows;
     await fetchIncremental(gw.graphqlUrl, homeFeedRequest(gw), 'multipart/mixed');
     expect(gw.featureStoreCalls.get('getItemFeatures')).toBe(1);
-    expect(gw.featureStoreCalls.get('getUserVectors')).toBe(1);
+    expect(gw.featureStoreCalls.get('getUserFeatures')).toBe(1);
     expect(ranker.calls - callsBefore).toBe(1);
     expect(ranker.rows - rowsBefore).toBe(500);
   });

@@ -17,7 +17,7 @@ describe('OnnxRanker (worker threads)', () => {
   });
 
   it('scores exactly what onnxruntime scores on the main thread', async () => {
-    const ranker = await startLocalRanker(artifacts, { rankerThreads: 2, rankerQueueLimit: 16 });
+    const ranker = await startLocalRanker(artifacts, { rankerThreads: 2, rankerQueueLimit: 16, rankerPrecision: 'fp32' });
     try {
       const { entry, path } = modelPath(artifacts, 'ranker-light');
       const rows = 37;
@@ -34,7 +34,7 @@ describe('OnnxRanker (worker threads)', () => {
   });
 
   it('answers concurrent batches, each with its own scores', async () => {
-    const ranker = await startLocalRanker(artifacts, { rankerThreads: 2, rankerQueueLimit: 64 });
+    const ranker = await startLocalRanker(artifacts, { rankerThreads: 2, rankerQueueLimit: 64, rankerPrecision: 'fp32' });
     try {
       const cols = ranker.featureCount;
       const single = await Promise.all([1, 2, 3].map((r) => ranker.score(randomRows(r, cols).subarray((r - 1) * cols, r * cols).slice(), 1, Deadline.after(5000))));
@@ -46,7 +46,7 @@ describe('OnnxRanker (worker threads)', () => {
   });
 
   it('refuses work beyond its queue with OVERLOADED, and drops batches whose deadline passed while queued', async () => {
-    const ranker = await startLocalRanker(artifacts, { rankerThreads: 1, rankerQueueLimit: 1 });
+    const ranker = await startLocalRanker(artifacts, { rankerThreads: 1, rankerQueueLimit: 1, rankerPrecision: 'fp32' });
     try {
       const rows = 2000;
       const features = () => randomRows(rows, ranker.featureCount);
@@ -64,7 +64,7 @@ describe('OnnxRanker (worker threads)', () => {
   });
 
   it('refuses a matrix whose size does not match rows x features', async () => {
-    const ranker = await startLocalRanker(artifacts, { rankerThreads: 1, rankerQueueLimit: 4 });
+    const ranker = await startLocalRanker(artifacts, { rankerThreads: 1, rankerQueueLimit: 4, rankerPrecision: 'fp32' });
     try {
       await expect(ranker.score(new Float32Array(5), 2, Deadline.after(1000))).rejects.toThrow(/expected 2 x/);
     } finally {

@@ -1,0 +1,249 @@
+import { readFileSync } from 'node:fs';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { Index, MetricKind, ScalarKind } from 'usearch';
+import type { CandidateIndex } from '../../ports/candidate-index.ts';
+import type { ScoredItemId } from '../../ports/feature-store.ts';
+
+/**
+ * HNSW candidate index over usearch (chosen over hnswlib-node by measurement: prebuilt
+ * binary, multi-threaded build from a Float32Array, typed-array queries and results, and
+ * `view`, which memory-maps a saved index instead of reading it; see bench/ann-recall.ts).
+ *
+ * Keys inside usearch are row numbers; `itemIds[row]` maps them back. The metric is inner
+ * product (usearch `ip`, distance = 1 - ip), so scores are the same inner products the
+ * exact scan returns, whatever the query's length.
+ */
+
+/** The HNSW knobs. Defaults come from the measured curve in bench/ann-recall.ts. */
+export interface HnswParams {
+  /** M: edges per node per layer. More costs memory and build time, buys recall. */
+  readonly connectivity: number;
+  /** efConstruction: candidate list size while inserting. */
+  readonly expansionAdd: number;
+  /** ef: candidate list size while searching (usearch uses max(ef, k)). */
+  readonly expansionSearch: number;
+}
+
+/**
+ * Chosen from bench/ann-recall.ts on 100k x 64 clustered vectors, k = 500: the lowest p99
+ * with recall@500 >= 0.95. Since usearch searches with max(ef, k), any ef <= 500 is the same
+ * at k = 500; a larger ef is what buys recall at small k.
+ */
+export const DEFAULT_HNSW_PARAMS: HnswParams = { connectivity: 16, expansionAdd: 128, expansionSearch: 500 };
+
+/** Index file and sidecar names inside an artifacts folder. */
+export const HNSW_INDEX_FILE = 'ann-index.usearch';
+export const HNSW_SIDECAR_FILE = 'ann-index.json';
+export const HNSW_SIDECAR_FORMAT = 1;
+
+/** What `save` writes beside the index file; `load` refuses an index that disagrees with it. */
+export interface HnswSidecar {
+  readonly format: number;
+  readonly library: 'usearch';
+  readonly libraryVersion: string;
+  readonly metric: 'ip';
+  readonly dimension: number;
+  readonly size: number;
+  readonly params: HnswParams;
+  /** Item id of each key (row number), in key order. */
+  readonly itemIds: readonly string[];
+}
+
+export interface HnswBuildOptions {
+  /** Native threads for insertion; 0 = one per core. 1 gives the same graph on every run. */
+  readonly threads?: number;
+  /** Called with the fraction inserted (0..1) after each chunk. */
+  readonly onProgress?: (fraction: number) => void;
+}
+
+export interface HnswLoadOptions {
+  /**
+   * true: `view` the file (memory-mapped, pages read on first touch; start is a few ms
+   * whatever the size). The file must not be changed in place while mapped; `save` writes a
+   * new file and renames it, so rebuilding into the same folder is safe.
+   * false: read the whole index into memory.
+   */
+  readonly mmap: boolean;
+  /** Overrides the saved expansion_search (ef) for this process. */
+  readonly expansionSearch?: number;
+  /** When given, a sidecar with another dimension is refused (catches stale artifacts). */
+  readonly dimension?: number;
+}
+
+/** Rows per `add` call while building, so progress can be reported between chunks. */
+const BUILD_CHUNK_ROWS = 16_384;
+
+export class HnswIndex implements CandidateIndex {
+  readonly size: number;
+
+  private constructor(
+    private readonly native: Index,
+    private readonly itemIds: readonly string[],
+    readonly dimension: number,
+    readonly params: HnswParams,
+  ) {
+    this.size = itemIds.length;
+  }
+
+  /**
+   * Builds the graph over `vectors` (row-major, `itemIds.length` x `dimension`; rows are
+   * expected L2-normalised, as item embeddings are). Synchronous and CPU-heavy (about 6 s for
+   * 100k x 64 on two cores): an offline or start-up step, never on the request path.
+   */
+  static build(
+    vectors: Float32Array,
+    itemIds: readonly string[],
+    dimension: number,
+    params: HnswParams = DEFAULT_HNSW_PARAMS,
+    options: HnswBuildOptions = {},
+  ): HnswIndex {
+    checkParams(params);
+    if (!Number.isInteger(dimension) || dimension <= 0) throw new RangeError(`dimension must be a positive integer, got ${dimension}`);
+    if (vectors.length !== itemIds.length * dimension) throw new Error('vectors do not match ids x dimension');
+    const native = createNative(dimension, params);
+    const n = itemIds.length;
+    const threads = options.threads ?? 0;
+    for (let start = 0; start < n; start += BUILD_CHUNK_ROWS) {
+      const end = Math.min(n, start + BUILD_CHUNK_ROWS);
+      const keys = new BigUint64Array(end - start);
+      for (let row = start; row < end; row++) keys[row - start] = BigInt(row);
+      native.add(keys, vectors.subarray(start * dimension, end * dimension), threads);
+      options.onProgress?.(end / n);
+    }
+    return new HnswIndex(native, [...itemIds], dimension, params);
+  }
+
+  /**
+   * Writes `HNSW_INDEX_FILE` and `HNSW_SIDECAR_FILE` into `dir` (created if missing). Each is
+   * written to a temporary name and renamed, the sidecar last, so a reader never sees a half
+   * file and a process that has the old index mapped keeps its (unlinked) copy.
+   * Returns the index file's path.
+   */
+  async save(dir: string): Promise<string> {
+    await mkdir(dir, { recursive: true });
+    const file = join(dir, HNSW_INDEX_FILE);
+    const tmp = `${file}.${process.pid}.tmp`;
+    this.native.save(tmp);
+    await rename(tmp, file);
+    const sidecar: HnswSidecar = {
+      format: HNSW_SIDECAR_FORMAT,
+      library: 'usearch',
+      libraryVersion: usearchVersion(),
+      metric: 'ip',
+      dimension: this.dimension,
+      size: this.size,
+      params: this.params,
+      itemIds: this.itemIds,
+    };
+    const sidecarPath = join(dir, HNSW_SIDECAR_FILE);
+    await writeFile(`${sidecarPath}.tmp`, JSON.stringify(sidecar));
+    await rename(`${sidecarPath}.tmp`, sidecarPath);
+    return file;
+  }
+
+  /** Opens an index written by `save`. Throws a descriptive Error if the folder's files disagree. */
+  static async load(dir: string, options: HnswLoadOptions): Promise<HnswIndex> {
+    const sidecarPath = join(dir, HNSW_SIDECAR_FILE);
+    const sidecar = JSON.parse(await readFile(sidecarPath, 'utf8')) as HnswSidecar;
+    if (sidecar.format !== HNSW_SIDECAR_FORMAT || sidecar.library !== 'usearch' || sidecar.metric !== 'ip') {
+      throw new Error(`${sidecarPath}: format ${sidecar.format} ${sidecar.library}/${sidecar.metric}, expected format ${HNSW_SIDECAR_FORMAT} usearch/ip: rebuild the index`);
+    }
+    if (options.dimension !== undefined && sidecar.dimension !== options.dimension) {
+      throw new Error(`${sidecarPath}: index has dimension ${sidecar.dimension}, expected ${options.dimension}: rebuild the index`);
+    }
+    if (sidecar.itemIds.length !== sidecar.size) {
+      throw new Error(`${sidecarPath}: ${sidecar.itemIds.length} item ids for ${sidecar.size} vectors`);
+    }
+    const params: HnswParams = { ...sidecar.params, expansionSearch: options.expansionSearch ?? sidecar.params.expansionSearch };
+    checkParams(params);
+    const native = createNative(sidecar.dimension, params);
+    const file = join(dir, HNSW_INDEX_FILE);
+    if (options.mmap) native.view(file);
+    else native.load(file);
+    // usearch adopts the file's own header, so compare it with what the sidecar promised.
+    if (native.dimensions() !== sidecar.dimension || native.size() !== sidecar.size) {
+      throw new Error(
+        `${file}: holds ${native.size()} vectors of dimension ${native.dimensions()}, but ${HNSW_SIDECAR_FILE} says ` +
+          `${sidecar.size} of dimension ${sidecar.dimension}: the two files are from different builds, rebuild the index`,
+      );
+    }
+    return new HnswIndex(native, sidecar.itemIds, sidecar.dimension, params);
+  }
+
+  /**
+   * The k (at most `size`) items with the largest inner product, best first. The native search
+   * runs synchronously on the calling thread, single-threaded (about 0.4-1 ms for 100k x 64 at
+   * k = 500 on clustered data): short enough for the event loop, and the Promise keeps the port
+   * free to move it to a worker later.
+   */
+  async search(query: Float32Array, k: number): Promise<ScoredItemId[]> {
+    return this.searchSync(query, k);
+  }
+
+  /** Whether this index maps its keys to exactly these ids, in this order (a saved index may be stale). */
+  itemIdsEqual(itemIds: readonly string[]): boolean {
+    if (itemIds.length !== this.itemIds.length) return false;
+    for (let i = 0; i < itemIds.length; i++) if (itemIds[i] !== this.itemIds[i]) return false;
+    return true;
+  }
+
+  /** `search` without the Promise, for benchmarks and batch jobs. */
+  searchSync(query: Float32Array, k: number): ScoredItemId[] {
+    if (query.length !== this.dimension) throw new Error(`query has ${query.length} dimensions, index has ${this.dimension}`);
+    const wanted = Math.min(Math.floor(k), this.size);
+    if (!(wanted > 0)) return [];
+    // threads = 1: one query gains nothing from a pool, and 0 would mean one per core.
+    const { keys, distances } = this.native.search(query, wanted, 1);
+    const out: ScoredItemId[] = new Array(keys.length);
+    for (let i = 0; i < keys.length; i++) {
+      // usearch's ip distance is 1 - <q, v>.
+      out[i] = { itemId: this.itemIds[Number(keys[i])]!, score: 1 - distances[i]! };
+    }
+    return out;
+  }
+}
+
+function createNative(dimension: number, params: HnswParams): Index {
+  return new Index({
+    dimensions: dimension,
+    metric: MetricKind.IP,
+    quantization: ScalarKind.F32,
+    connectivity: params.connectivity,
+    expansion_add: params.expansionAdd,
+    expansion_search: params.expansionSearch,
+    multi: false,
+  });
+}
+
+function checkParams(params: HnswParams): void {
+  for (const [name, value] of Object.entries(params)) {
+    if (!Number.isInteger(value) || value <= 0) throw new RangeError(`HNSW ${name} must be a positive integer, got ${String(value)}`);
+  }
+}
+
+let cachedVersion: string | undefined;
+
+/** usearch's version, for the sidecar (its package.json is not in its `exports`, so read the file). */
+function usearchVersion(): string {
+  if (cachedVersion !== undefined) return cachedVersion;
+  cachedVersion = 'unknown';
+  try {
+    let dir = dirname(createRequire(import.meta.url).resolve('usearch'));
+    for (let up = 0; up < 5; up++, dir = dirname(dir)) {
+      try {
+        const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+        if (pkg.name === 'usearch' && pkg.version) {
+          cachedVersion = pkg.version;
+          break;
+        }
+      } catch {
+        // no package.json at this level (usearch nests a dist/cjs one without a name): go up
+      }
+    }
+  } catch {
+    // resolution failed: keep 'unknown'; the version is informative only
+  }
+  return cachedVersion;
+}

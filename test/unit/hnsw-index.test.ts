@@ -1,0 +1,132 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCandidateIndex } from '../../src/adapters/ann/choose-index.ts';
+import { ExactScanIndex } from '../../src/adapters/ann/exact-scan-index.ts';
+import { HNSW_INDEX_FILE, HNSW_SIDECAR_FILE, HnswIndex, type HnswParams, type HnswSidecar } from '../../src/adapters/ann/hnsw-index.ts';
+import { ANN_INDEX_FILE, ANN_SIDECAR_FILE, buildAnnIndex } from '../../src/offline/build-ann-index.ts';
+import { Random } from '../../src/offline/random.ts';
+
+const N = 5000;
+const D = 32;
+const PARAMS: HnswParams = { connectivity: 16, expansionAdd: 64, expansionSearch: 128 };
+
+/** Unit rows around 20 random centres: the shape of item embeddings. */
+function clustered(n: number, d: number, seed: number): Float32Array {
+  const random = new Random(seed);
+  const centres = Float32Array.from({ length: 20 * d }, () => random.normal());
+  const out = new Float32Array(n * d);
+  for (let i = 0; i < n; i++) {
+    const c = random.int(20);
+    let norm = 0;
+    for (let j = 0; j < d; j++) {
+      const x = centres[c * d + j]! / Math.sqrt(d) + (0.8 * random.normal()) / Math.sqrt(d);
+      out[i * d + j] = x;
+      norm += x * x;
+    }
+    for (let j = 0; j < d; j++) out[i * d + j]! /= Math.sqrt(norm);
+  }
+  return out;
+}
+
+/** Queries are not unit length: scores must still be plain inner products. */
+function queries(count: number, seed: number): Float32Array[] {
+  const random = new Random(seed);
+  return Array.from({ length: count }, () => Float32Array.from({ length: D }, () => 0.6 * random.normal()));
+}
+
+const vectors = clustered(N, D, 1);
+const ids = Array.from({ length: N }, (_, i) => `item-${i}`);
+const qs = queries(20, 2);
+let index: HnswIndex;
+let dir: string;
+
+beforeAll(async () => {
+  index = HnswIndex.build(vectors, ids, D, PARAMS, { threads: 1 });
+  dir = mkdtempSync(join(tmpdir(), 'hnsw-index-test-'));
+  await index.save(join(dir, 'saved'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('HnswIndex', () => {
+  it('finds at least 90% of the exact top 100', async () => {
+    const exact = new ExactScanIndex(vectors, ids, D);
+    let hits = 0;
+    for (const q of qs) {
+      const truth = new Set((await exact.search(q, 100)).map((r) => r.itemId));
+      const found = await index.search(q, 100);
+      expect(found).toHaveLength(100);
+      hits += found.filter((r) => truth.has(r.itemId)).length;
+    }
+    expect(hits / (qs.length * 100)).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it('scores are inner products, best first', async () => {
+    const q = qs[0]!;
+    const found = await index.search(q, 50);
+    for (const { itemId, score } of found) {
+      const row = Number(itemId.slice('item-'.length));
+      let dot = 0;
+      for (let j = 0; j < D; j++) dot += vectors[row * D + j]! * q[j]!;
+      expect(Math.abs(score - dot)).toBeLessThan(1e-4);
+    }
+    for (let i = 1; i < found.length; i++) expect(found[i]!.score).toBeLessThanOrEqual(found[i - 1]!.score);
+  });
+
+  it.each([true, false])('save then load (mmap %s) gives the same neighbours', async (mmap) => {
+    const loaded = await HnswIndex.load(join(dir, 'saved'), { mmap });
+    expect(loaded.size).toBe(N);
+    expect(loaded.dimension).toBe(D);
+    expect(loaded.params).toEqual(PARAMS);
+    for (const q of qs.slice(0, 5)) expect(await loaded.search(q, 100)).toEqual(await index.search(q, 100));
+  });
+
+  it('returns at most size results, each item once, for k > size', async () => {
+    const small = HnswIndex.build(vectors.subarray(0, 30 * D), ids.slice(0, 30), D, PARAMS, { threads: 1 });
+    const found = await small.search(qs[0]!, 500);
+    expect(found).toHaveLength(30);
+    expect(new Set(found.map((r) => r.itemId)).size).toBe(30);
+    expect(await small.search(qs[0]!, 0)).toEqual([]);
+  });
+
+  it('refuses a query of the wrong dimension', async () => {
+    await expect(index.search(new Float32Array(D - 1), 5)).rejects.toThrow(/dimensions/);
+  });
+
+  it('refuses a sidecar that disagrees with the index file', async () => {
+    const broken = join(dir, 'broken');
+    await index.save(broken);
+    const sidecar = JSON.parse(readFileSync(join(broken, HNSW_SIDECAR_FILE), 'utf8')) as HnswSidecar;
+    writeFileSync(join(broken, HNSW_SIDECAR_FILE), JSON.stringify({ ...sidecar, dimension: 64 }));
+    await expect(HnswIndex.load(broken, { mmap: true })).rejects.toThrow(/dimension 32, but ann-index\.json says 5000 of dimension 64/);
+    await expect(HnswIndex.load(broken, { mmap: false })).rejects.toThrow(/different builds/);
+    // The caller's expected dimension is checked before the index file is opened.
+    await expect(HnswIndex.load(join(dir, 'saved'), { mmap: true, dimension: 16 })).rejects.toThrow(/dimension 32, expected 16/);
+  });
+});
+
+describe('buildAnnIndex and createCandidateIndex', () => {
+  it('builds into the artifacts folder, and the policy loads it above the exact-scan threshold', async () => {
+    const artifacts = join(dir, 'artifacts');
+    const built = await buildAnnIndex({ vectors, itemIds: ids, dimension: D, dir: artifacts, params: PARAMS, threads: 1 });
+    expect(built.file).toBe(join(artifacts, ANN_INDEX_FILE));
+    expect(built.sidecar).toBe(join(artifacts, ANN_SIDECAR_FILE));
+    expect(built.buildMs).toBeGreaterThan(0);
+    expect(ANN_INDEX_FILE).toBe(HNSW_INDEX_FILE);
+
+    const small = await createCandidateIndex(vectors, ids, D, { dir: artifacts });
+    expect(small).toBeInstanceOf(ExactScanIndex);
+
+    const loaded = await createCandidateIndex(vectors, ids, D, { dir: artifacts, exactScanMaxItems: 1000 });
+    expect(loaded).toBeInstanceOf(HnswIndex);
+    expect(await loaded.search(qs[1]!, 20)).toEqual(await index.search(qs[1]!, 20));
+
+    // Saved for other items: not used, a fresh index is built over these.
+    const warnings: string[] = [];
+    const renamed = ids.map((id) => `new-${id}`);
+    const rebuilt = await createCandidateIndex(vectors, renamed, D, { dir: artifacts, exactScanMaxItems: 1000, params: PARAMS, onWarning: (m) => warnings.push(m) });
+    expect(warnings.join()).toMatch(/built for other items/);
+    expect((await rebuilt.search(qs[1]!, 1))[0]!.itemId).toMatch(/^new-item-/);
+  });
+});
