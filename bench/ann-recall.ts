@@ -127,7 +127,7 @@ const report = {
   machine: { cpus: cpus().length, model: cpus()[0]?.model ?? '?', node: process.version, loadAverage: loadavg().map((x) => round(x, 2)) },
   setup: { items: ITEMS, dimension: DIM, queries: QUERIES, k: K, runs: RUNS, expansionAdd: EF_ADD, library: 'usearch' },
   exact: [] as { data: string; items: number; p50Ms: number; p99Ms: number }[],
-  builds: [] as { data: string; connectivity: number; buildMs: number; fileMiB: number; rssGrowthMiB: number }[],
+  builds: [] as { data: string; connectivity: number; buildMs: number; fileMiB: number }[],
   curve: [] as CurvePoint[],
   crossover: [] as { items: number; exactP50Ms: number; exactP99Ms: number; hnswP50Ms: number; hnswP99Ms: number; hnswRecall: number }[],
   choice: null as null | { data: string; connectivity: number; expansionSearch: number; recall: number; p50Ms: number; p99Ms: number; meetsP99: boolean },
@@ -146,7 +146,6 @@ try {
 
     const dirs = new Map<number, string>();
     for (const m of CONNECTIVITY) {
-      const rss = process.memoryUsage().rss;
       const started = performance.now();
       const index = HnswIndex.build(ds.vectors, ids, DIM, { connectivity: m, expansionAdd: EF_ADD, expansionSearch: EFS[0]! });
       const buildMs = performance.now() - started;
@@ -154,7 +153,7 @@ try {
       await index.save(dir);
       dirs.set(m, dir);
       const fileMiB = statSync(join(dir, HNSW_INDEX_FILE)).size / 2 ** 20;
-      report.builds.push({ data: name, connectivity: m, buildMs: Math.round(buildMs), fileMiB: round(fileMiB, 1), rssGrowthMiB: round((process.memoryUsage().rss - rss) / 2 ** 20, 1) });
+      report.builds.push({ data: name, connectivity: m, buildMs: Math.round(buildMs), fileMiB: round(fileMiB, 1) });
       console.log(`  M=${m}: build ${(buildMs / 1000).toFixed(1)} s (all cores), file ${fileMiB.toFixed(1)} MiB`);
     }
 

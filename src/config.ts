@@ -61,7 +61,7 @@ export function loadConfig(env: Env = process.env): Config {
     synthetic: {
       items: int(env, 'SYNTHETIC_ITEMS', 20_000, 100, 1_000_000),
       users: int(env, 'SYNTHETIC_USERS', 10_000, 10, 1_000_000),
-      dimension: int(env, 'EMBEDDING_DIM', 32, 8, 128),
+      dimension: int(env, 'EMBEDDING_DIM', 64, 16, 128),
       seed: int(env, 'SYNTHETIC_SEED', 42, 0, 2 ** 31 - 1),
     },
     introspection: bool(env, 'GRAPHQL_INTROSPECTION', !production),

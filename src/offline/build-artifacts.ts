@@ -160,6 +160,7 @@ export async function buildArtifacts(options: BuildArtifactsOptions): Promise<{ 
   const served = (options.refitEmbeddings ?? true) && !options.embeddings
     ? trainEmbeddings(train, { itemCount: items.length, itemGenreMask: dataset.itemGenreMask, dimension: d, seed: options.seed, positiveThreshold: threshold })
     : vectors;
+  stage('refit');
   if (items.length > EXACT_SCAN_MAX_ITEMS) {
     const index = await buildAnnIndex({ vectors: served.itemVectors, itemIds, dimension: d, dir: work });
     metrics['ann.buildMs'] = Math.round(index.buildMs);

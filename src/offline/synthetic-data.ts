@@ -35,7 +35,7 @@ export const GENRES: readonly { readonly name: string; readonly weight: number }
 
 export const DEFAULT_ITEMS = 20_000;
 export const DEFAULT_USERS = 10_000;
-export const DEFAULT_DIMENSION = 32;
+export const DEFAULT_DIMENSION = 64;
 export const MIN_DIMENSION = 16;
 export const MAX_DIMENSION = 128;
 /** Hidden factor size; embeddings of any served dimension (>= this) are projections of it. */
