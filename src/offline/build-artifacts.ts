@@ -157,12 +157,17 @@ export async function buildArtifacts(options: BuildArtifactsOptions): Promise<{ 
   }
 
   const itemIds = items.map((item) => item.id);
-  const served = (options.refitEmbeddings ?? true) && !options.embeddings
-    ? trainEmbeddings(train, { itemCount: items.length, itemGenreMask: dataset.itemGenreMask, dimension: d, seed: options.seed, positiveThreshold: threshold })
-    : vectors;
+  let served = vectors;
+  if ((options.refitEmbeddings ?? true) && !options.embeddings) {
+    const refit = createProgress('refit     ', process.stderr, { quiet });
+    served = trainEmbeddings(train, { itemCount: items.length, itemGenreMask: dataset.itemGenreMask, dimension: d, seed: options.seed, positiveThreshold: threshold, onProgress: (f: number) => refit.update(f) });
+    refit.done('served embeddings, whole training split');
+  }
   stage('refit');
   if (items.length > EXACT_SCAN_MAX_ITEMS) {
-    const index = await buildAnnIndex({ vectors: served.itemVectors, itemIds, dimension: d, dir: work });
+    const indexing = createProgress('index     ', process.stderr, { quiet });
+    const index = await buildAnnIndex({ vectors: served.itemVectors, itemIds, dimension: d, dir: work, onProgress: (f) => indexing.update(f) });
+    indexing.done(`HNSW M=${index.params.connectivity}, ef=${index.params.expansionSearch}`);
     metrics['ann.buildMs'] = Math.round(index.buildMs);
   }
   stage('index');
