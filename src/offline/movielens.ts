@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { assembleDataset, type Dataset, type ItemMetadata } from './dataset.ts';
 
@@ -60,7 +60,8 @@ export async function loadMovieLens(folder: string | URL, options: LoadMovieLens
   const genres = Array.from(genreSet).sort();
 
   const dataset = assembleDataset({
-    source: { kind: 'movielens', description: `MovieLens CSV from ${dir}` },
+    // The folder name only: descriptions end up in manifests and reports shared beyond this machine.
+    source: { kind: 'movielens', description: `MovieLens ${basename(dir)}` },
     genres,
     items: movies.map((m) => m.item),
     userIds: distinctUsers.map(String),
