@@ -21,6 +21,8 @@ Options:
   --movielens <dir>  build from a MovieLens folder (ratings.csv, movies.csv) instead
   --out <dir>     artifacts folder, replaced if it exists   (default: artifacts)
   --no-heavy      skip ranker-heavy
+  --positive-threshold <r>  ratings >= r are positives     (default: 4)
+  --time-cut <ISO date>         hold out by a global time cut instead of each user's last positive
   --items <n>     catalog size, up to 1,000,000              (default: ${DEFAULT_ITEMS})
   --users <n>     number of users                            (default: ${DEFAULT_USERS})
   --dim <n>       embedding dimension, ${MIN_DIMENSION}..${MAX_DIMENSION}               (default: ${DEFAULT_DIMENSION})
@@ -38,6 +40,8 @@ async function main(argv: string[]): Promise<number> {
         out: { type: 'string', default: 'artifacts' },
         movielens: { type: 'string' },
         'no-heavy': { type: 'boolean', default: false },
+        'positive-threshold': { type: 'string', default: '4' },
+        'time-cut': { type: 'string' },
         items: { type: 'string', default: String(DEFAULT_ITEMS) },
         users: { type: 'string', default: String(DEFAULT_USERS) },
         dim: { type: 'string', default: String(DEFAULT_DIMENSION) },
@@ -64,9 +68,15 @@ async function main(argv: string[]): Promise<number> {
 
   const dir = resolve(values.out);
   const heavy = !values['no-heavy'];
+  const positiveThreshold = Number(values['positive-threshold']);
+  const timeCutMs = values['time-cut'] === undefined ? undefined : Date.parse(values['time-cut']);
+  if (!Number.isFinite(positiveThreshold) || (timeCutMs !== undefined && Number.isNaN(timeCutMs))) {
+    process.stderr.write('--positive-threshold must be a number and --time-cut an ISO date (e.g. 2016-01-01)\n');
+    return 2;
+  }
   const { manifest, timingsMs } = values.movielens
-    ? await buildArtifacts({ dir, dataset: await loadMovieLens(resolve(values.movielens)), seed, dimension, heavy, quiet: values.quiet })
-    : await buildSyntheticArtifacts({ dir, items, users, dimension, seed, heavy, quiet: values.quiet });
+    ? await buildArtifacts({ dir, dataset: await loadMovieLens(resolve(values.movielens)), seed, dimension, heavy, positiveThreshold, timeCutMs, quiet: values.quiet })
+    : await buildSyntheticArtifacts({ dir, items, users, dimension, seed, heavy, positiveThreshold, timeCutMs, quiet: values.quiet });
   const m = manifest.metrics;
   const lines = [
     `artifacts written to ${dir}`,

@@ -14,7 +14,7 @@ import { createProgress } from './progress.ts';
 import { replaceFolder } from './replace-folder.ts';
 import { Random } from './random.ts';
 import { buildRankerTrainingSet, type RankerTrainingSet } from './ranker-training-set.ts';
-import { splitLeaveLastOut, DEFAULT_POSITIVE_THRESHOLD } from './split.ts';
+import { splitByTime, splitLeaveLastOut, DEFAULT_POSITIVE_THRESHOLD, type Split } from './split.ts';
 import { trainEmbeddings } from './train-embeddings.ts';
 import { trainMlp, type MlpTrainingData } from './train-mlp.ts';
 import { holdOutLastPositives, type UserSequences } from './user-sequences.ts';
@@ -33,7 +33,10 @@ export interface BuildArtifactsOptions {
   readonly dataset: Dataset;
   readonly seed: number;
   readonly dimension: number;
+  /** Ratings at or above this are positives (default 4). */
   readonly positiveThreshold?: number;
+  /** Hold out by a global time cut (epoch ms) instead of each user's last positive. */
+  readonly timeCutMs?: number;
   /** Train ranker-heavy too (default true). */
   readonly heavy?: boolean;
   /** Use these embeddings instead of training them (huge synthetic catalogs). */
@@ -85,7 +88,9 @@ export async function buildArtifacts(options: BuildArtifactsOptions): Promise<{ 
   await rm(work, { recursive: true, force: true });
   await mkdir(work, { recursive: true });
 
-  const split = splitLeaveLastOut(dataset, { positiveThreshold: threshold });
+  const split = options.timeCutMs === undefined
+    ? splitLeaveLastOut(dataset, { positiveThreshold: threshold })
+    : splitByTime(dataset, { cutTimestampMs: options.timeCutMs, positiveThreshold: threshold });
   const train: UserSequences = split.train;
   const { kept, targets } = holdOutLastPositives(train, options.rankerTargetsPerUser ?? RANKER_TARGETS_PER_USER, threshold);
   stage('split');
@@ -268,7 +273,7 @@ function splitRowsByUser(set: RankerTrainingSet, random: Random): { fit: MlpTrai
   return { fit: pick(false), heldOut: pick(true) };
 }
 
-function evaluationSet(dataset: Dataset, split: ReturnType<typeof splitLeaveLastOut>, train: UserSequences, threshold: number): EvaluationSet {
+function evaluationSet(dataset: Dataset, split: Split, train: UserSequences, threshold: number): EvaluationSet {
   const { test } = split;
   const ids = (rows: ArrayLike<number>) => Array.from(rows, (i) => dataset.items[i]!.id);
   const users = Array.from(test.users, (u, t) => {

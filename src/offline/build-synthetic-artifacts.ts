@@ -18,6 +18,8 @@ export interface BuildSyntheticArtifactsOptions {
   readonly dimension?: number;
   /** Train ranker-heavy too (default true). */
   readonly heavy?: boolean;
+  readonly positiveThreshold?: number;
+  readonly timeCutMs?: number;
   /** No progress bars. */
   readonly quiet?: boolean;
 }
@@ -42,6 +44,8 @@ export async function buildSyntheticArtifacts(
     seed,
     dimension,
     heavy: options.heavy,
+    positiveThreshold: options.positiveThreshold,
+    timeCutMs: options.timeCutMs,
     quiet: options.quiet,
     embeddings: items > TRAINED_EMBEDDINGS_MAX_ITEMS ? { userVectors: world.userVectors, itemVectors: world.itemVectors } : undefined,
   });

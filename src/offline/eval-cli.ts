@@ -57,6 +57,6 @@ if (values.report) {
   const plotFile = `${basename(values.report, '.md')}.svg`;
   await mkdir(dirname(values.report), { recursive: true });
   await writeFile(join(dirname(values.report), plotFile), evaluationPlot(report));
-  await writeFile(values.report, evaluationMarkdown(report, { source: artifacts.manifest.source.description, artifacts: values.artifacts, plotFile }));
+  await writeFile(values.report, evaluationMarkdown(report, { source: artifacts.manifest.source.description, artifacts: values.artifacts, split: set.split, plotFile }));
   console.log(`wrote ${values.report} and ${plotFile}`);
 }

@@ -17,13 +17,13 @@ export function evaluationTable(report: EvaluationReport): string {
 }
 
 /** A markdown report with the same figures and a link to `plotFile` (an SVG beside it). */
-export function evaluationMarkdown(report: EvaluationReport, context: { source: string; artifacts: string; plotFile: string }): string {
+export function evaluationMarkdown(report: EvaluationReport, context: { source: string; artifacts: string; split: string; plotFile: string }): string {
   const popularity = report.methods.find((m) => m.method === 'popularity');
   const coarse = report.methods.find((m) => m.method.startsWith('coarse'));
   const lines = [
     '# Recommendation quality',
     '',
-    `Artifacts: \`${context.artifacts}\` (${context.source}); ${report.users} test users, ${report.items} items; leave-last-out split.`,
+    `Artifacts: \`${context.artifacts}\` (${context.source}); ${report.users} test users, ${report.items} items; split: ${context.split}.`,
     '',
     `![NDCG@10 and Recall@50 by method](${context.plotFile})`,
     '',
