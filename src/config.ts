@@ -32,6 +32,19 @@ export interface Config {
   readonly rankerQueueLimit: number;
   /** Which export of ranker-light runs in-process. */
   readonly rankerPrecision: 'fp32' | 'int8';
+  readonly inference: InferenceConfig;
+}
+
+/** The remote inference tier (Open Inference Protocol servers); off when `endpoints` is empty. */
+export interface InferenceConfig {
+  /** host:port of each server. */
+  readonly endpoints: readonly string[];
+  /** Model name on those servers (the heavy ranker). */
+  readonly model: string;
+  /** Taken off the request's deadline for the remote call (network and queueing). */
+  readonly deadlineMarginMs: number;
+  readonly maxBatchRows: number;
+  readonly maxBatchDelayUs: number;
 }
 
 export class ConfigError extends Error {
@@ -79,6 +92,13 @@ export function loadConfig(env: Env = process.env): Config {
     rankerThreads: int(env, 'RANKER_THREADS', Math.max(1, Math.min(4, availableParallelism() - 1)), 1, 64),
     rankerQueueLimit: int(env, 'RANKER_QUEUE_LIMIT', 256, 1, 100_000),
     rankerPrecision: oneOf(env, 'RANKER_PRECISION', ['fp32', 'int8'] as const, 'fp32'),
+    inference: {
+      endpoints: endpoints(env, 'INFERENCE_ENDPOINTS'),
+      model: env.INFERENCE_MODEL || 'ranker-heavy',
+      deadlineMarginMs: int(env, 'INFERENCE_DEADLINE_MARGIN_MS', 5, 0, 10_000),
+      maxBatchRows: int(env, 'INFERENCE_MAX_BATCH_ROWS', 4096, 1, 1_000_000),
+      maxBatchDelayUs: int(env, 'INFERENCE_MAX_BATCH_DELAY_US', 500, 0, 1_000_000),
+    },
   };
 }
 
@@ -90,6 +110,18 @@ function int(env: Env, name: string, fallback: number, min: number, max: number)
     throw new ConfigError(`${name}=${raw}: expected an integer from ${min} to ${max}`);
   }
   return value;
+}
+
+function endpoints(env: Env, name: string): string[] {
+  const raw = env[name];
+  if (!raw) return [];
+  const list = raw.split(',').map((e) => e.trim()).filter(Boolean);
+  for (const endpoint of list) {
+    if (!/^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/.test(endpoint)) {
+      throw new ConfigError(`${name}: "${endpoint}" is not host:port`);
+    }
+  }
+  return list;
 }
 
 function bool(env: Env, name: string, fallback: boolean): boolean {

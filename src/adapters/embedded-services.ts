@@ -46,6 +46,7 @@ export async function createEmbeddedServices(
     catalog: new MemoryCatalog(artifacts.items),
     candidateIndex: await createCandidateIndex(artifacts.itemVectors, artifacts.items.map((i) => i.id), manifest.dimension, { dir: artifacts.dir }),
     ranker: ranker ?? (await startLocalRanker(artifacts, config)),
+    remoteRanker: null,
     sessions: new MemorySessionStore(),
     events: new MemoryEventLog(),
     trending: new MemoryTrending(artifacts.trending),

@@ -4,6 +4,7 @@ import { generateCandidates, type CandidateSet } from './candidates.ts';
 import { Deadline } from './deadline.ts';
 import type { RequestLoaders } from './loaders.ts';
 import type { RankedItem, RankingResult } from './ranking-result.ts';
+import { hybridScorer } from './ranking-policy.ts';
 import { refineCandidates } from './refine.ts';
 import type { PipelineServices } from './services.ts';
 
@@ -41,7 +42,8 @@ export class FeedPlan {
   /** Model order within the deadline, or the coarse order marked degraded with the reason. */
   refined(): Promise<RankingResult> {
     return (this.refinedResult ??= this.candidates().then(async (set) => {
-      const outcome = await refineCandidates(set, this.first, this.services.ranker, this.loaders, this.deadline);
+      const scorer = hybridScorer(this.surface, this.services.ranker, this.services.remoteRanker);
+      const outcome = await refineCandidates(set, this.first, scorer, this.loaders, this.deadline);
       if (!outcome.ok) return this.coarseOf(set, outcome.reason);
       return {
         stage: 'REFINED',

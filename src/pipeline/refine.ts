@@ -1,10 +1,11 @@
 import type { DegradedReason } from '../gateway/generated/resolvers-types.ts';
-import { RankerError, type Ranker } from '../ports/ranker.ts';
+import { RankerError } from '../ports/ranker.ts';
 import type { CandidateSet } from './candidates.ts';
 import { DeadlineExceededError, raceDeadline, type Deadline } from './deadline.ts';
 import { featureCount, writeFeatureRow } from './feature-layout.ts';
 import type { RequestLoaders } from './loaders.ts';
 import type { RankedItem } from './ranking-result.ts';
+import type { Scorer } from './ranking-policy.ts';
 
 /** What the refined pass produced: a model order, or why the coarse order stands. */
 export type RefineOutcome =
@@ -13,13 +14,13 @@ export type RefineOutcome =
 
 /**
  * The refined pass: load candidate features in one batch, assemble one Float32Array, score it
- * with the ranker, keep the best `first`. Everything runs against `deadline`; a missed
+ * with the ranking policy's model, keep the best `first`. Everything runs against `deadline`; a missed
  * deadline or a failed ranker is an outcome, never a thrown error.
  */
 export async function refineCandidates(
   set: CandidateSet,
   first: number,
-  ranker: Ranker,
+  score: Scorer,
   loaders: Pick<RequestLoaders, 'itemFeatures'>,
   deadline: Deadline,
 ): Promise<RefineOutcome> {
@@ -38,7 +39,7 @@ export async function refineCandidates(
     }
     if (rows.length === 0) return { ok: false, reason: 'BACKEND_UNAVAILABLE' };
     const input = rows.length === ids.length ? matrix : matrix.subarray(0, rows.length * cols);
-    const scores = await raceDeadline(ranker.score(input, rows.length, deadline), deadline);
+    const { scores, model } = await raceDeadline(score(input, rows.length, deadline), deadline);
     const order = rows.map((_, r) => r).sort((a, b) => scores[b]! - scores[a]!);
     const items = order.slice(0, first).map((r, position): RankedItem => {
       const candidate = set.candidates[rows[r]!]!;
@@ -51,7 +52,7 @@ export async function refineCandidates(
         modelScored: true,
       };
     });
-    return { ok: true, items, model: ranker.modelId };
+    return { ok: true, items, model };
   } catch (error) {
     return { ok: false, reason: degradedReasonOf(error) };
   }

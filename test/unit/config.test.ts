@@ -20,6 +20,12 @@ describe('loadConfig', () => {
     expect(config.identity).toBe('jwt');
   });
 
+  it('reads the inference endpoints as a list of host:port', () => {
+    expect(loadConfig({}).inference.endpoints).toEqual([]);
+    expect(loadConfig({ INFERENCE_ENDPOINTS: '10.0.0.1:8001, gpu-2:8001' }).inference.endpoints).toEqual(['10.0.0.1:8001', 'gpu-2:8001']);
+    expect(() => loadConfig({ INFERENCE_ENDPOINTS: 'gpu-1' })).toThrow(/INFERENCE_ENDPOINTS/);
+  });
+
   it('names the bad variable', () => {
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT=eighty/);
     expect(() => loadConfig({ BUDGET_HOME_MS: '0' })).toThrow(/BUDGET_HOME_MS/);
