@@ -1,10 +1,9 @@
 import type { ScoredItemId } from '../ports/feature-store.ts';
-import { innerProductTopK } from './inner-product-top-k.ts';
 import { TopK } from '../adapters/ann/top-k.ts';
 
 /**
- * The candidate lists computed offline: trending (the fallback for unknown users) and the
- * precomputed top lists of head users (one key read on the request path instead of a search).
+ * The candidate lists computed offline: trending (the fallback for unknown users) and which
+ * users are head users (their precomputed lists are built in build-artifacts.ts).
  */
 
 /** Scores in the artifacts are rounded: 6 digits keep the order and halve the JSON. */
@@ -36,41 +35,4 @@ export function headUsers(userOffsets: Uint32Array, share: number): Uint32Array 
   const top = new TopK(count);
   for (let u = 0; u < users; u++) top.push(u, userOffsets[u + 1]! - userOffsets[u]!);
   return top.result().indices.sort();
-}
-
-export interface PrecomputeInput {
-  readonly users: Uint32Array;
-  readonly userIds: readonly string[];
-  readonly userVectors: Float32Array;
-  readonly itemIds: readonly string[];
-  readonly itemVectors: Float32Array;
-  readonly dimension: number;
-  readonly listLength: number;
-  readonly onProgress?: (fraction: number) => void;
-}
-
-/**
- * Exact top `listLength` items by inner product for each of `users`, excluding nothing (the
- * gateway filters what the user has seen at request time, with fresher data than ours).
- * Runs on onnxruntime (inner-product-top-k.ts): about 0.5 s for 2,000 x 20,000 x 32 here.
- */
-export async function precomputeTopLists(input: PrecomputeInput): Promise<Map<string, ScoredItemId[]>> {
-  const { users } = input;
-  const tops = await innerProductTopK({
-    queries: input.userVectors,
-    queryRows: users,
-    vectors: input.itemVectors,
-    dimension: input.dimension,
-    k: input.listLength,
-    onProgress: input.onProgress,
-  });
-  const out = new Map<string, ScoredItemId[]>();
-  tops.forEach(({ indices, scores }, j) => {
-    out.set(
-      input.userIds[users[j]!]!,
-      Array.from(indices, (i, r) => ({ itemId: input.itemIds[i]!, score: roundScore(scores[r]!) })),
-    );
-  });
-  input.onProgress?.(1);
-  return out;
 }

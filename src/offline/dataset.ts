@@ -165,13 +165,6 @@ export function itemInteractionCounts(log: Pick<InteractionLog, 'count' | 'itemI
   return counts;
 }
 
-/** The genres of item i, from its mask. */
-export function genresOfMask(genres: readonly string[], mask: number): string[] {
-  const out: string[] = [];
-  for (let g = 0; g < genres.length; g++) if ((mask >>> g) & 1) out.push(genres[g]!);
-  return out;
-}
-
 /**
  * A dataset restricted to a set of users (e.g. the first 100 for a small fixture): same catalog
  * and genres, users renumbered in the given order, item popularity recomputed.
