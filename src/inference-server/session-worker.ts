@@ -1,0 +1,37 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import * as ort from 'onnxruntime-node';
+import type { SessionReply, SessionRun, SessionWorkerData } from './session-pool.ts';
+
+// Runs in a worker thread: `session.run` blocks its thread, so it must not share the event
+// loop that answers gRPC calls.
+const config = (workerData as { data: SessionWorkerData }).data;
+let session: ort.InferenceSession;
+try {
+  session = await ort.InferenceSession.create(config.modelPath, {
+    executionProviders: [config.provider],
+    intraOpNumThreads: config.intraOpThreads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+  });
+} catch (error) {
+  parentPort!.postMessage({ loadError: error instanceof Error ? error.message : String(error) });
+  await new Promise(() => undefined); // the pool terminates this thread
+  throw new Error('unreachable');
+}
+
+parentPort!.on('message', async (request: SessionRun) => {
+  try {
+    const input = new ort.Tensor('float32', new Float32Array(request.features), [request.rows, config.featureCount]);
+    const output = await session.run({ [config.inputName]: input });
+    const tensor = output[config.outputName];
+    if (!tensor) throw new Error(`model has no output named ${config.outputName}`);
+    const scores = new Float32Array(tensor.data as Float32Array); // own buffer, so it can be transferred
+    const reply: SessionReply = { id: request.id, scores: scores.buffer };
+    parentPort!.postMessage(reply, [scores.buffer]);
+  } catch (error) {
+    const reply: SessionReply = { id: request.id, error: error instanceof Error ? error.message : String(error) };
+    parentPort!.postMessage(reply);
+  }
+});
+parentPort!.postMessage({ ready: true });
