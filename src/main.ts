@@ -1,5 +1,6 @@
-import { createEmbeddedServices } from './adapters/embedded-services.ts';
-import { ConfigError, loadConfig } from './config.ts';
+import { createEmbeddedServices, startLocalRanker } from './adapters/embedded-services.ts';
+import { RemoteRanker } from './adapters/kserve/remote-ranker.ts';
+import { ConfigError, loadConfig, type Config } from './config.ts';
 import { startGateway } from './gateway/gateway.ts';
 import { artifactsExist, loadArtifacts } from './offline/artifacts.ts';
 import { buildSyntheticArtifacts } from './offline/build-synthetic-artifacts.ts';
@@ -16,7 +17,9 @@ async function main(): Promise<void> {
     await buildSyntheticArtifacts({ dir: config.artifactsDir, ...config.synthetic });
   }
   const artifacts = await loadArtifacts(config.artifactsDir);
-  const services = await createEmbeddedServices(artifacts, config);
+  const local = await startLocalRanker(artifacts, config);
+  const remote = await connectRemoteRanker(config, local.featureCount);
+  const services = await createEmbeddedServices(artifacts, config, local, remote);
   const gateway = await startGateway(config, services);
   const { manifest } = artifacts;
   console.log(
@@ -36,6 +39,32 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+/** How long the start waits for an inference server to be ready before ranking in-process. */
+const REMOTE_CONNECT_TIMEOUT_MS = 3_000;
+
+/**
+ * The heavy ranker on the configured inference servers, or null (no INFERENCE_ENDPOINTS, or
+ * none ready within the connect timeout: the gateway then ranks in-process and says so).
+ */
+async function connectRemoteRanker(config: Config, featureCount: number): Promise<RemoteRanker | null> {
+  const { inference } = config;
+  if (inference.endpoints.length === 0) return null;
+  try {
+    return await RemoteRanker.connect({
+      endpoints: inference.endpoints,
+      modelName: inference.model,
+      featureCount,
+      deadlineMarginMs: inference.deadlineMarginMs,
+      maxBatchRows: inference.maxBatchRows,
+      maxBatchDelayUs: inference.maxBatchDelayUs,
+      connectTimeoutMs: REMOTE_CONNECT_TIMEOUT_MS,
+    });
+  } catch (error) {
+    console.warn(`Remote ranking is off: ${(error as Error).message}`);
+    return null;
+  }
 }
 
 main().catch((error: unknown) => {

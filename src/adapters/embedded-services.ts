@@ -2,7 +2,7 @@ import type { Config } from '../config.ts';
 import { FEATURE_LAYOUT_VERSION } from '../pipeline/feature-layout.ts';
 import { modelPath, type Artifacts } from '../offline/artifacts.ts';
 import type { PipelineServices } from '../pipeline/services.ts';
-import type { Ranker } from '../ports/ranker.ts';
+import type { ObservedRanker, Ranker } from '../ports/ranker.ts';
 import { createCandidateIndex } from './ann/choose-index.ts';
 import { MemoryCatalog } from './memory/memory-catalog.ts';
 import { MemoryEventLog } from './memory/memory-event-log.ts';
@@ -33,12 +33,14 @@ export function startLocalRanker(
 
 /**
  * The embedded defaults: every port in memory over the artifacts folder, ranking in-process.
- * `ranker` replaces the ONNX ranker (tests pass a slowed or counting one).
+ * `ranker` replaces the ONNX ranker (tests pass a slowed or counting one); `remoteRanker`
+ * is the heavy model on inference servers, when configured.
  */
 export async function createEmbeddedServices(
   artifacts: Artifacts,
   config: Pick<Config, 'budgetsMs' | 'rankerThreads' | 'rankerQueueLimit' | 'rankerPrecision'>,
   ranker?: Ranker,
+  remoteRanker: ObservedRanker | null = null,
 ): Promise<PipelineServices> {
   const { manifest } = artifacts;
   return {
@@ -46,7 +48,7 @@ export async function createEmbeddedServices(
     catalog: new MemoryCatalog(artifacts.items),
     candidateIndex: await createCandidateIndex(artifacts.itemVectors, artifacts.items.map((i) => i.id), manifest.dimension, { dir: artifacts.dir }),
     ranker: ranker ?? (await startLocalRanker(artifacts, config)),
-    remoteRanker: null,
+    remoteRanker,
     sessions: new MemorySessionStore(),
     events: new MemoryEventLog(),
     trending: new MemoryTrending(artifacts.trending),

@@ -33,7 +33,7 @@ export async function startGateway(config: Config, services: PipelineServices): 
         server.close(() => resolve());
         server.closeIdleConnections();
       });
-      await services.ranker.close();
+      await Promise.all([services.ranker.close(), services.remoteRanker?.close()]);
     },
   };
 }

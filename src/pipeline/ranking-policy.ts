@@ -1,12 +1,6 @@
 import type { Surface } from '../config.ts';
-import { RankerError, type Ranker } from '../ports/ranker.ts';
+import { RankerError, type ObservedRanker, type Ranker } from '../ports/ranker.ts';
 import type { Deadline } from './deadline.ts';
-
-/** A ranker on the other side of the network, whose recent latency the policy can see. */
-export interface RemoteRanker extends Ranker {
-  /** p95 of recent successful calls in milliseconds; 0 before any. */
-  observedP95Ms(): number;
-}
 
 /** Budget left on top of the remote model's p95 before it is worth trying. */
 export const REMOTE_MARGIN_MS = 10;
@@ -29,7 +23,7 @@ export type Scorer = (features: Float32Array, rows: number, deadline: Deadline) 
  * otherwise, and when the remote call fails. Fallback order: remote, local, and then the
  * caller's coarse order (this throws the last RankerError).
  */
-export function hybridScorer(surface: Surface, local: Ranker, remote: RemoteRanker | null): Scorer {
+export function hybridScorer(surface: Surface, local: Ranker, remote: ObservedRanker | null): Scorer {
   return async (features, rows, deadline) => {
     if (remote && !LOCAL_ONLY_SURFACES.has(surface) && deadline.remainingMs() >= remote.observedP95Ms() + REMOTE_MARGIN_MS) {
       try {

@@ -3,8 +3,7 @@ import type { CandidateIndex } from '../ports/candidate-index.ts';
 import type { Catalog } from '../ports/catalog.ts';
 import type { EventLog } from '../ports/event-log.ts';
 import type { FeatureStore } from '../ports/feature-store.ts';
-import type { Ranker } from '../ports/ranker.ts';
-import type { RemoteRanker } from './ranking-policy.ts';
+import type { ObservedRanker, Ranker } from '../ports/ranker.ts';
 import type { SessionStore } from '../ports/session-store.ts';
 import type { TrendingSource } from '../ports/trending.ts';
 
@@ -16,7 +15,7 @@ export interface PipelineServices {
   /** The in-process (light) ranker: always there, the fallback of the remote one. */
   readonly ranker: Ranker;
   /** The remote (heavy) ranker when INFERENCE_ENDPOINTS is set; null otherwise. */
-  readonly remoteRanker: RemoteRanker | null;
+  readonly remoteRanker: ObservedRanker | null;
   readonly sessions: SessionStore;
   readonly events: EventLog;
   readonly trending: TrendingSource;

@@ -12,6 +12,12 @@ export interface Ranker {
   close(): Promise<void>;
 }
 
+/** A ranker across the network, whose recent latency a routing policy can read. */
+export interface ObservedRanker extends Ranker {
+  /** p95 of recent successful calls in milliseconds; 0 before enough calls. */
+  observedP95Ms(): number;
+}
+
 export type RankerFailure = 'DEADLINE_EXCEEDED' | 'BACKEND_UNAVAILABLE' | 'OVERLOADED' | 'CIRCUIT_OPEN';
 
 /** Why a ranker could not answer; the reason maps onto `DegradedReason`. */

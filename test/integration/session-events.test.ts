@@ -6,7 +6,7 @@ import { fetchIncremental } from '../fixtures/incremental.ts';
 describe('session events steer the next feed', () => {
   let gw: TestGateway;
   beforeAll(async () => {
-    gw = await startTestGateway();
+    gw = await startTestGateway({ env: { BUDGET_HOME_MS: '3000' } });
   });
   afterAll(() => gw.close());
 

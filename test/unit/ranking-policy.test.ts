@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { Deadline } from '../../src/pipeline/deadline.ts';
-import { hybridScorer, REMOTE_MARGIN_MS, type RemoteRanker } from '../../src/pipeline/ranking-policy.ts';
-import { RankerError, type Ranker } from '../../src/ports/ranker.ts';
+import { hybridScorer, REMOTE_MARGIN_MS } from '../../src/pipeline/ranking-policy.ts';
+import { RankerError, type ObservedRanker } from '../../src/ports/ranker.ts';
 
-class FakeRanker implements RemoteRanker {
+class FakeRanker implements ObservedRanker {
   calls = 0;
   constructor(readonly modelId: string, private readonly value: number, private readonly p95 = 0, private readonly failure: RankerError | null = null) {}
   readonly featureCount = 2;
