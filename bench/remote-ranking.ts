@@ -4,9 +4,10 @@
  *   node --import tsx bench/remote-ranking.ts [--concurrency 64] [--requests 2000] [--rows 500]
  *     [--batch-rows 4096] [--delay-us 500]
  *
- * Builds a small synthetic artifacts folder (ranker-light only) in a temp dir, starts the
- * test Open Inference Protocol server (test/fixtures/kserve-test-server.ts: one onnxruntime
- * session, no server-side batching) in a child process on loopback, and runs `concurrency`
+ * Builds a small synthetic artifacts folder (ranker-light only) in a temp dir, exports it as a
+ * model repository and starts our inference server (src/inference-server, one session) in a
+ * child process on loopback, with its own dynamic batching off unless --server-batching (so the
+ * ratio isolates the client's micro-batching), and runs `concurrency`
  * closed-loop callers of RemoteRanker.score, `requests` calls in all, each of `rows` rows:
  * once unbatched (maxBatchRows = rows: one ModelInfer per call) and once batched. Prints
  * calls/s, p50/p99 per call and ModelInfer calls sent, then the ratio; writes
@@ -24,7 +25,8 @@ import { RemoteRanker } from '../src/adapters/kserve/remote-ranker.ts';
 import { loadArtifacts, modelPath, type ModelEntry } from '../src/offline/artifacts.ts';
 import { buildSyntheticArtifacts } from '../src/offline/build-synthetic-artifacts.ts';
 import { Deadline } from '../src/pipeline/deadline.ts';
-import { KServeTestServer } from '../test/fixtures/kserve-test-server.ts';
+import { exportModelRepository } from '../src/inference-server/export-model-repository.ts';
+import { startInferenceServer } from '../src/inference-server/server.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -33,6 +35,7 @@ const { values: args } = parseArgs({
     rows: { type: 'string', default: '500' },
     'batch-rows': { type: 'string', default: '4096' },
     'delay-us': { type: 'string', default: '500' },
+    'server-batching': { type: 'boolean', default: false },
     serve: { type: 'string' }, // internal: run the server for this artifacts folder and print its port
   },
 });
@@ -40,18 +43,21 @@ const { values: args } = parseArgs({
 const CALL_BUDGET_MS = 10_000;
 
 if (args.serve) {
-  const { entry, path } = modelPath(await loadArtifacts(args.serve), 'ranker-light', 'fp32');
-  const server = await KServeTestServer.start({
-    modelPath: path,
-    modelName: entry.name,
-    modelVersion: entry.version,
-    inputName: entry.inputName,
-    outputName: entry.outputName,
-    featureCount: entry.featureCount,
+  const repository = join(args.serve, '..', 'models');
+  await exportModelRepository({ artifactsDir: args.serve, outDir: repository });
+  const server = await startInferenceServer({
+    repository,
+    port: 0,
+    models: ['ranker-light'],
+    // Off: a batch is exactly one request. On: the server merges requests too.
+    dynamicBatching: args['server-batching'] ? {} : { max_batch_rows: 1, max_queue_delay_us: 0 },
   });
   console.log(JSON.stringify({ port: server.port }));
-  // Report how many ModelInfer calls and rows it served when asked, then keep serving.
-  process.stdin.on('data', () => console.log(JSON.stringify({ inferCalls: server.inferCalls, inferRows: server.inferRows })));
+  // Report how many model runs and rows it served when asked, then keep serving.
+  process.stdin.on('data', () => {
+    const stats = Object.values(server.stats());
+    console.log(JSON.stringify({ inferCalls: stats.reduce((n, s) => n + s.batches, 0), inferRows: stats.reduce((n, s) => n + s.rows, 0) }));
+  });
 } else {
   await main();
 }
@@ -109,8 +115,8 @@ async function main(): Promise<void> {
       }
     }
 
-    console.log(`\nRemoteRanker.score, ${concurrency} concurrent callers, ${requests} calls of ${rows} rows (F=${entry.featureCount}), one loopback test server (cpu)\n`);
-    console.log('| mode | maxBatchRows | calls/s | rows/s | p50 ms | p99 ms | ModelInfer calls | errors |');
+    console.log(`\nRemoteRanker.score, ${concurrency} concurrent callers, ${requests} calls of ${rows} rows (F=${entry.featureCount}), our inference server on loopback (cpu, one session, server batching ${args['server-batching'] ? 'on' : 'off'})\n`);
+    console.log('| mode | maxBatchRows | calls/s | rows/s | p50 ms | p99 ms | model runs | errors |');
     console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
     for (const r of runs) {
       console.log(`| ${r.mode} | ${r.maxBatchRows} | ${r.callsPerSec.toFixed(0)} | ${r.rowsPerSec.toFixed(0)} | ${r.p50Ms.toFixed(2)} | ${r.p99Ms.toFixed(2)} | ${r.modelInferCalls} | ${r.errors} |`);
