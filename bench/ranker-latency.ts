@@ -14,6 +14,7 @@ import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { RANKER_HEAVY_LAYERS, RANKER_LIGHT_LAYERS, mlpMultiplyAdds } from '../src/offline/mlp.ts';
+import { scoreAgreement, type ScoreAgreement } from '../src/offline/metrics.ts';
 import { mlpToOnnx } from '../src/offline/onnx-export.ts';
 import { Random } from '../src/offline/random.ts';
 import { measureRankerLatency } from '../src/offline/ranker-latency.ts';
@@ -66,35 +67,11 @@ async function scores(bytes: Uint8Array, data: MlpTrainingData): Promise<Float32
   return out;
 }
 
-/** Pearson r and mean top-10 overlap per block of `batch` rows (a request's candidates). */
-function agreement(a: Float32Array, b: Float32Array): { pearson: number; top10Overlap: number } {
-  const n = a.length;
-  const ma = a.reduce((s, v) => s + v, 0) / n;
-  const mb = b.reduce((s, v) => s + v, 0) / n;
-  let sab = 0;
-  let saa = 0;
-  let sbb = 0;
-  for (let i = 0; i < n; i++) {
-    sab += (a[i]! - ma) * (b[i]! - mb);
-    saa += (a[i]! - ma) ** 2;
-    sbb += (b[i]! - mb) ** 2;
-  }
-  let overlap = 0;
-  let blocks = 0;
-  for (let start = 0; start + batch <= n; start += batch) {
-    const index = Array.from({ length: batch }, (_, k) => start + k);
-    const top = new Set([...index].sort((x, y) => a[y]! - a[x]!).slice(0, 10));
-    overlap += [...index].sort((x, y) => b[y]! - b[x]!).slice(0, 10).filter((k) => top.has(k)).length / 10;
-    blocks++;
-  }
-  return { pearson: sab / Math.sqrt(saa * sbb), top10Overlap: overlap / blocks };
-}
-
 const median = (values: number[]): number => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)]!;
 
 const train = syntheticRows(10, Number(args['train-rows']));
 const heldOut = syntheticRows(11, 10 * batch);
-const variants: Array<{ model: string; precision: string; bytes: Uint8Array; multiplyAdds: number; agreement?: ReturnType<typeof agreement> }> = [];
+const variants: Array<{ model: string; precision: string; bytes: Uint8Array; multiplyAdds: number; agreement?: ScoreAgreement }> = [];
 for (const [model, layers] of [['ranker-light', RANKER_LIGHT_LAYERS], ['ranker-heavy', RANKER_HEAVY_LAYERS]] as const) {
   const trained = await trainMlp(train, heldOut, { hiddenLayers: layers, seed: 7, epochs: 2 });
   process.stderr.write(`${model}: trained at ${Math.round(trained.examplesPerSecond)} rows/s, held-out AUC ${trained.heldOutAuc.toFixed(3)}\n`);
@@ -106,7 +83,7 @@ for (const [model, layers] of [['ranker-light', RANKER_LIGHT_LAYERS], ['ranker-h
   variants.push({ model, precision: 'fp32', bytes: fp32, multiplyAdds });
   for (const method of args.qdq ? (['dynamic', 'qdq'] as const) : (['dynamic'] as const)) {
     const bytes = mlpToOnnx(trained.weights, { ...options, precision: 'int8', int8Method: method, calibration });
-    variants.push({ model, precision: method === 'dynamic' ? 'int8' : 'int8-qdq', bytes, multiplyAdds, agreement: agreement(reference, await scores(bytes, heldOut)) });
+    variants.push({ model, precision: method === 'dynamic' ? 'int8' : 'int8-qdq', bytes, multiplyAdds, agreement: scoreAgreement(reference, await scores(bytes, heldOut), batch) });
   }
 }
 

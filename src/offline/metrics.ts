@@ -31,3 +31,45 @@ export function rocAuc(scores: ArrayLike<number>, labels: ArrayLike<number>): nu
   if (positives === 0 || negatives === 0) return Number.NaN;
   return (rankSum - (positives * (positives + 1)) / 2) / (positives * negatives);
 }
+
+/** How closely two score vectors agree (e.g. an INT8 export against its FP32 original). */
+export interface ScoreAgreement {
+  /** Pearson correlation. */
+  readonly pearson: number;
+  /** Mean |a - b| over the standard deviation of a. */
+  readonly relativeMad: number;
+  /** Mean share of a's top 10 that is also b's top 10, per block of `blockRows` rows (one request's candidates). */
+  readonly top10Overlap: number;
+}
+
+export function scoreAgreement(a: ArrayLike<number>, b: ArrayLike<number>, blockRows = 500): ScoreAgreement {
+  const n = a.length;
+  if (b.length !== n) throw new RangeError(`scoreAgreement: ${n} vs ${b.length} scores`);
+  let ma = 0;
+  let mb = 0;
+  for (let i = 0; i < n; i++) {
+    ma += a[i]!;
+    mb += b[i]!;
+  }
+  ma /= n;
+  mb /= n;
+  let sab = 0;
+  let saa = 0;
+  let sbb = 0;
+  let mad = 0;
+  for (let i = 0; i < n; i++) {
+    sab += (a[i]! - ma) * (b[i]! - mb);
+    saa += (a[i]! - ma) ** 2;
+    sbb += (b[i]! - mb) ** 2;
+    mad += Math.abs(a[i]! - b[i]!);
+  }
+  let overlap = 0;
+  let blocks = 0;
+  for (let start = 0; start + blockRows <= n; start += blockRows) {
+    const index = Array.from({ length: blockRows }, (_, k) => start + k);
+    const topA = new Set([...index].sort((x, y) => a[y]! - a[x]!).slice(0, 10));
+    overlap += [...index].sort((x, y) => b[y]! - b[x]!).slice(0, 10).filter((k) => topA.has(k)).length / 10;
+    blocks++;
+  }
+  return { pearson: sab / Math.sqrt(saa * sbb), relativeMad: mad / n / Math.sqrt(saa / n), top10Overlap: blocks === 0 ? Number.NaN : overlap / blocks };
+}

@@ -1,3 +1,4 @@
+import { scoreAgreement } from '../../src/offline/metrics.ts';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { emptyMlp, initialMlp, mlpForward, sigmoid, type MlpWeights } from '../../src/offline/mlp.ts';
@@ -89,32 +90,6 @@ function rankerLikeRows(seed: number, rows: number): Float32Array {
   return Float32Array.from({ length: rows * F }, (_, k) => (k % F >= F - 3 ? 3 + 30 * Math.abs(random.normal()) : random.normal()));
 }
 
-/** Pearson r, mean |a - b| over the standard deviation of a, mean top-10 overlap per block of 500 rows. */
-function agreement(a: Float32Array, b: Float32Array): { r: number; relativeMad: number; top10: number } {
-  const n = a.length;
-  const ma = a.reduce((s, v) => s + v, 0) / n;
-  const mb = b.reduce((s, v) => s + v, 0) / n;
-  let sab = 0;
-  let saa = 0;
-  let sbb = 0;
-  let mad = 0;
-  for (let i = 0; i < n; i++) {
-    sab += (a[i]! - ma) * (b[i]! - mb);
-    saa += (a[i]! - ma) ** 2;
-    sbb += (b[i]! - mb) ** 2;
-    mad += Math.abs(a[i]! - b[i]!);
-  }
-  let overlap = 0;
-  let blocks = 0;
-  for (let start = 0; start + 500 <= n; start += 500) {
-    const index = Array.from({ length: 500 }, (_, k) => start + k);
-    const topA = new Set([...index].sort((x, y) => a[y]! - a[x]!).slice(0, 10));
-    overlap += [...index].sort((x, y) => b[y]! - b[x]!).slice(0, 10).filter((k) => topA.has(k)).length / 10;
-    blocks++;
-  }
-  return { r: sab / Math.sqrt(saa * sbb), relativeMad: mad / n / Math.sqrt(saa / n), top10: overlap / blocks };
-}
-
 describe('mlpToOnnx (int8)', () => {
   // He-initialised nets (like trained ones: hidden activations neither vanish nor explode).
   const nets = { light: initialMlp(F, [64], new Random(3)), heavy: initialMlp(F, [256, 128], new Random(4)) };
@@ -133,7 +108,7 @@ describe('mlpToOnnx (int8)', () => {
     const int8 = await runOnnx(bytes, rows, 2000);
     expect(int8.dims).toEqual([2000, 1]);
     // Tolerances: measured r 0.9998-0.9999, relative MAD about 1.2%, top-10 overlap 0.98-0.99 on trained nets.
-    const { r, relativeMad, top10 } = agreement(fp32, int8.data as Float32Array);
+    const { pearson: r, relativeMad, top10Overlap: top10 } = scoreAgreement(fp32, int8.data as Float32Array);
     expect(r).toBeGreaterThan(0.995);
     expect(relativeMad).toBeLessThan(0.05);
     expect(top10).toBeGreaterThanOrEqual(0.8);
@@ -144,7 +119,7 @@ describe('mlpToOnnx (int8)', () => {
     const fp32 = (await runOnnx(mlpToOnnx(net, OPTIONS), rows, 2000)).data as Float32Array;
     const bytes = mlpToOnnx(net, { ...OPTIONS, precision: 'int8', int8Method: 'qdq', calibration });
     expect(onnx.ModelProto.decode(bytes).graph!.node!.map((n) => n.opType)).toContain('QuantizeLinear');
-    const { r, relativeMad } = agreement(fp32, (await runOnnx(bytes, rows, 2000)).data as Float32Array);
+    const { pearson: r, relativeMad } = scoreAgreement(fp32, (await runOnnx(bytes, rows, 2000)).data as Float32Array);
     expect(r).toBeGreaterThan(0.99);
     expect(relativeMad).toBeLessThan(0.1);
   });

@@ -1,3 +1,4 @@
+import { scoreAgreement } from '../../src/offline/metrics.ts';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -78,22 +79,7 @@ describe.skipIf(!existsSync(MOVIELENS))('offline pipeline on a MovieLens fixture
         scores.push((await session.run({ features: new ort.Tensor('float32', features.slice(), [rows, F]) })).scores!.data as Float32Array);
         await session.release();
       }
-      expect(pearson(scores[0]!, scores[1]!)).toBeGreaterThan(0.99);
+      expect(scoreAgreement(scores[0]!, scores[1]!).pearson).toBeGreaterThan(0.99);
     }
   });
 });
-
-function pearson(a: Float32Array, b: Float32Array): number {
-  const n = a.length;
-  const ma = a.reduce((s, v) => s + v, 0) / n;
-  const mb = b.reduce((s, v) => s + v, 0) / n;
-  let sab = 0;
-  let saa = 0;
-  let sbb = 0;
-  for (let i = 0; i < n; i++) {
-    sab += (a[i]! - ma) * (b[i]! - mb);
-    saa += (a[i]! - ma) ** 2;
-    sbb += (b[i]! - mb) ** 2;
-  }
-  return sab / Math.sqrt(saa * sbb);
-}
