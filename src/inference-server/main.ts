@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { startInferenceServer } from './server.ts';
-import type { ExecutionProvider } from './session-pool.ts';
+import type { ExecutionProvider } from '../adapters/onnx/session-pool.ts';
 
 // npm run inference-server -- --models <repository> [--port 8001] [--host 127.0.0.1] [--provider cpu|cuda]
 //   [--threads 1] [--max-batch-rows n] [--max-queue-delay-us n] [--queue-limit n] [--model name ...]

@@ -3,7 +3,7 @@ import { inferenceServiceDefinition } from '../kserve/inference-proto.ts';
 import { DynamicBatcher } from './dynamic-batcher.ts';
 import { readModelRepository, type DynamicBatchingConfig } from './model-repository.ts';
 import { inferenceServiceHandlers, type ServedModel, type ServiceState } from './service.ts';
-import { SessionPool, type ExecutionProvider } from './session-pool.ts';
+import { SessionPool, type ExecutionProvider } from '../adapters/onnx/session-pool.ts';
 
 /** How long a graceful close waits for in-flight calls before cutting them off. */
 export const GRACEFUL_SHUTDOWN_MS = 10_000;

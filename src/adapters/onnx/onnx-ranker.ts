@@ -1,18 +1,19 @@
-import type { Worker } from 'node:worker_threads';
 import { RankerError, type Ranker } from '../../ports/ranker.ts';
 import type { Deadline } from '../../pipeline/deadline.ts';
-import { spawnWorker } from '../../workers/spawn-worker.ts';
-import type { OnnxWorkerData, ScoreReply } from './onnx-protocol.ts';
+import { SessionPool, type ExecutionProvider } from './session-pool.ts';
 
-const WORKER_URL = new URL('./onnx-worker.ts', import.meta.url);
-
-export interface OnnxRankerOptions extends Omit<OnnxWorkerData, 'intraOpThreads'> {
+export interface OnnxRankerOptions {
+  readonly modelPath: string;
   /** name@version reported as Ranking.model */
   readonly modelId: string;
+  readonly inputName: string;
+  readonly outputName: string;
+  readonly featureCount: number;
   /** Worker threads, each with its own session; one batch runs on each at a time. */
   readonly threads: number;
   /** Batches waiting for a worker beyond this are refused with OVERLOADED. */
   readonly queueLimit: number;
+  readonly provider?: ExecutionProvider;
 }
 
 interface Job {
@@ -23,35 +24,33 @@ interface Job {
   reject(error: Error): void;
 }
 
-interface Slot {
-  worker: Worker;
-  job: Job | null;
-  jobId: number;
-}
-
 /**
- * The in-process ranker: onnxruntime-node sessions in worker threads, a bounded queue in
- * front. A batch whose deadline passed while queued is dropped, not computed. A worker that
- * dies fails its batch (BACKEND_UNAVAILABLE) and is replaced.
+ * The in-process ranker: a SessionPool (onnxruntime-node in worker threads) behind a bounded
+ * queue. A batch whose deadline passed while queued is dropped, not computed.
  */
 export class OnnxRanker implements Ranker {
   readonly featureCount: number;
   readonly modelId: string;
-  private readonly slots: Slot[] = [];
   private readonly queue: Job[] = [];
-  private nextJobId = 1;
+  private inFlight = 0;
   private closed = false;
 
-  private constructor(private readonly options: OnnxRankerOptions) {
+  private constructor(private readonly pool: SessionPool, private readonly options: OnnxRankerOptions) {
     this.featureCount = options.featureCount;
     this.modelId = options.modelId;
   }
 
   /** Starts the workers and resolves once every one has loaded the model. */
   static async start(options: OnnxRankerOptions): Promise<OnnxRanker> {
-    const ranker = new OnnxRanker(options);
-    await Promise.all(Array.from({ length: options.threads }, () => ranker.addSlot()));
-    return ranker;
+    const pool = await SessionPool.start({
+      modelPath: options.modelPath,
+      inputName: options.inputName,
+      outputName: options.outputName,
+      featureCount: options.featureCount,
+      provider: options.provider ?? 'cpu',
+      threads: options.threads,
+    });
+    return new OnnxRanker(pool, options);
   }
 
   score(features: Float32Array, rows: number, deadline: Deadline): Promise<Float32Array> {
@@ -71,65 +70,25 @@ export class OnnxRanker implements Ranker {
   async close(): Promise<void> {
     this.closed = true;
     for (const job of this.queue.splice(0)) job.reject(new RankerError('BACKEND_UNAVAILABLE', 'ranker is closing'));
-    await Promise.all(this.slots.map((slot) => slot.worker.terminate()));
+    await this.pool.close();
   }
 
+  /** Starts queued batches while a worker is free; expired ones are refused on the way. */
   private dispatch(): void {
-    for (const slot of this.slots) {
-      if (slot.job) continue;
-      let job = this.queue.shift();
-      while (job && job.deadline.expired()) {
+    while (this.inFlight < this.pool.threads && this.queue.length > 0) {
+      const job = this.queue.shift()!;
+      if (job.deadline.expired()) {
         job.reject(new RankerError('DEADLINE_EXCEEDED', 'deadline passed while queued'));
-        job = this.queue.shift();
+        continue;
       }
-      if (!job) return;
-      slot.job = job;
-      slot.jobId = this.nextJobId++;
-      // Transfer an exact-size buffer: a view into a larger one would send (and detach) all of it.
-      const exact = job.features.byteOffset === 0 && job.features.buffer.byteLength === job.features.byteLength
-        ? job.features
-        : job.features.slice();
-      slot.worker.postMessage({ id: slot.jobId, features: exact.buffer, rows: job.rows }, [exact.buffer as ArrayBuffer]);
-    }
-  }
-
-  private addSlot(): Promise<void> {
-    const data: OnnxWorkerData = {
-      modelPath: this.options.modelPath,
-      inputName: this.options.inputName,
-      outputName: this.options.outputName,
-      featureCount: this.options.featureCount,
-      intraOpThreads: 1,
-    };
-    const worker = spawnWorker(WORKER_URL, data);
-    const slot: Slot = { worker, job: null, jobId: 0 };
-    return new Promise((resolve, reject) => {
-      let ready = false;
-      worker.on('message', (message: ScoreReply | { ready: true }) => {
-        if ('ready' in message) {
-          ready = true;
-          this.slots.push(slot);
-          resolve();
+      this.inFlight++;
+      this.pool
+        .run(job.features, job.rows)
+        .then(job.resolve, (error: Error) => job.reject(new RankerError('BACKEND_UNAVAILABLE', error.message)))
+        .finally(() => {
+          this.inFlight--;
           this.dispatch();
-          return;
-        }
-        const job = slot.job;
-        if (!job || message.id !== slot.jobId) return;
-        slot.job = null;
-        if (message.scores) job.resolve(new Float32Array(message.scores));
-        else job.reject(new RankerError('BACKEND_UNAVAILABLE', `model run failed: ${message.error}`));
-        this.dispatch();
-      });
-      worker.on('error', (error) => {
-        if (!ready) reject(error);
-      });
-      worker.on('exit', () => {
-        const index = this.slots.indexOf(slot);
-        if (index >= 0) this.slots.splice(index, 1);
-        slot.job?.reject(new RankerError('BACKEND_UNAVAILABLE', 'ranker worker exited'));
-        slot.job = null;
-        if (ready && !this.closed) this.addSlot().catch(() => undefined);
-      });
-    });
+        });
+    }
   }
 }

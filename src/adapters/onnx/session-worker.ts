@@ -3,7 +3,7 @@ import * as ort from 'onnxruntime-node';
 import type { SessionReply, SessionRun, SessionWorkerData } from './session-pool.ts';
 
 // Runs in a worker thread: `session.run` blocks its thread, so it must not share the event
-// loop that answers gRPC calls.
+// loop that answers requests.
 const config = (workerData as { data: SessionWorkerData }).data;
 let session: ort.InferenceSession;
 try {

@@ -1,9 +1,9 @@
 import type { Worker } from 'node:worker_threads';
-import { spawnWorker } from '../workers/spawn-worker.ts';
+import { spawnWorker } from '../../workers/spawn-worker.ts';
 
 const WORKER_URL = new URL('./session-worker.ts', import.meta.url);
 
-/** The execution providers the server can be started with. */
+/** The execution providers a session can be created with. */
 export type ExecutionProvider = 'cpu' | 'cuda';
 
 export const CUDA_INSTALL_HINT = 'npm install --onnxruntime-node-install=cuda12';
@@ -40,13 +40,16 @@ interface Slot {
 }
 
 /**
- * onnxruntime-node sessions of one model version, one per worker thread. `run` expects a free
- * worker (the dynamic batcher keeps at most `threads` runs in flight); extra runs wait in order.
+ * onnxruntime-node sessions of one model, one per worker thread (`session.run` blocks the
+ * thread it runs on). Used by the gateway's in-process ranker and by the inference server.
+ * Callers keep at most `threads` runs in flight; extra runs wait in order. A worker that dies
+ * fails its run and is replaced.
  */
 export class SessionPool {
   private readonly slots: Slot[] = [];
   private readonly waiting: Array<() => void> = [];
   private nextId = 1;
+  private closing = false;
 
   private constructor(readonly options: SessionPoolOptions) {}
 
@@ -85,8 +88,9 @@ export class SessionPool {
     }).finally(() => this.waiting.shift()?.());
   }
 
-  /** Terminates the workers; call after the batcher has drained. */
+  /** Terminates the workers; call once no run is in flight. */
   async close(): Promise<void> {
+    this.closing = true;
     await Promise.all(this.slots.splice(0).map((slot) => slot.worker.terminate()));
   }
 
@@ -95,10 +99,13 @@ export class SessionPool {
     const worker = spawnWorker(WORKER_URL, data);
     const slot: Slot = { worker, pending: null };
     return new Promise((resolve, reject) => {
+      let ready = false;
       worker.on('message', (message: SessionReply | { ready: true } | { loadError: string }) => {
         if ('ready' in message) {
+          ready = true;
           this.slots.push(slot);
           resolve();
+          this.waiting.shift()?.();
           return;
         }
         if ('loadError' in message) {
@@ -118,6 +125,7 @@ export class SessionPool {
         if (index >= 0) this.slots.splice(index, 1);
         slot.pending?.reject(new Error('session worker exited'));
         slot.pending = null;
+        if (ready && !this.closing) this.addSlot().catch(() => undefined);
       });
     });
   }
