@@ -4,11 +4,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { RemoteRanker } from '../../src/adapters/kserve/remote-ranker.ts';
 import { featureCount } from '../../src/pipeline/feature-layout.ts';
-import { loadArtifacts } from '../../src/offline/artifacts.ts';
+import { loadArtifacts, modelPath } from '../../src/offline/artifacts.ts';
 import { exportModelRepository } from '../../src/inference-server/export-model-repository.ts';
 import { startInferenceServer, type InferenceServer } from '../../src/inference-server/server.ts';
 import { documentId, startTestGateway, type TestGateway } from '../fixtures/gateway-harness.ts';
 import { fetchIncremental } from '../fixtures/incremental.ts';
+import { KServeTestServer } from '../fixtures/kserve-test-server.ts';
 
 /** Hybrid routing end to end: the gateway, our inference server on loopback, the heavy model. */
 describe('gateway with a remote heavy ranker', () => {
@@ -86,5 +87,37 @@ describe('gateway with a remote heavy ranker', () => {
       model = (await refined()).model;
     }
     expect(model).toBe('ranker-heavy@1');
+  });
+});
+
+describe('gateway with a remote ranker slower than the budget', () => {
+  it('answers inside the budget with the local model, and says so in Ranking.model', async () => {
+    const artifacts = await loadArtifacts(inject('artifactsDir'));
+    const { entry, path } = modelPath(artifacts, 'ranker-heavy', 'fp32');
+    const slow = await KServeTestServer.start({ modelPath: path, modelName: entry.name, modelVersion: entry.version, inputName: entry.inputName, outputName: entry.outputName, featureCount: entry.featureCount });
+    const remote = await RemoteRanker.connect({ endpoints: [`127.0.0.1:${slow.port}`], modelName: entry.name, featureCount: entry.featureCount });
+    slow.delayMs = 3000;
+    const BUDGET_MS = 400;
+    const gw = await startTestGateway({ env: { BUDGET_HOME_MS: String(BUDGET_MS) }, remoteRanker: remote });
+    try {
+      const started = performance.now();
+      const { parts } = await fetchIncremental(
+        gw.graphqlUrl,
+        { method: 'POST', headers: { 'content-type': 'application/json', 'x-user-id': '3' }, body: JSON.stringify({ documentId: documentId('HomeFeed'), variables: { first: 5 } }) },
+        'multipart/mixed',
+      );
+      const elapsed = performance.now() - started;
+      const patch = parts[1]!.body.incremental[0];
+      expect(patch.errors).toBeUndefined();
+      expect(patch.data.refined.model).toBe('ranker-light@1');
+      // Well before the slow server would have answered (3 s): the remote call gave up at its deadline.
+      expect(elapsed).toBeLessThan(2000);
+      // The remote call carried the deadline as the `timeout` parameter (microseconds), under the budget.
+      expect(slow.timeoutsUs.at(-1)).toBeGreaterThan(0);
+      expect(slow.timeoutsUs.at(-1)).toBeLessThanOrEqual(BUDGET_MS * 1000);
+    } finally {
+      await gw.close();
+      await slow.stop();
+    }
   });
 });
