@@ -23,7 +23,8 @@ async function main(): Promise<void> {
   const gateway = await startGateway(config, services);
   const { manifest } = artifacts;
   console.log(
-    `Loaded ${manifest.itemCount} items, ${manifest.userCount} users (d=${manifest.dimension}), ranker ${services.ranker.modelId}; ` +
+    `Loaded ${manifest.itemCount} items, ${manifest.userCount} users (d=${manifest.dimension}), ranker ${services.ranker.modelId}` +
+      `${remote ? `, remote ${remote.modelId} on ${config.inference.endpoints.join(', ')}` : ''}; ` +
       `ready in ${((performance.now() - startedAt) / 1000).toFixed(1)} s`,
   );
   console.log(`Gateway listening on ${gateway.url}/graphql (${config.production ? 'production' : 'development'} mode)`);
