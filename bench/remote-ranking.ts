@@ -80,7 +80,7 @@ async function main(): Promise<void> {
   const root = await mkdtemp(join(tmpdir(), 'bench-remote-'));
   const dir = join(root, 'artifacts');
   console.error('building artifacts (small synthetic world, ranker-light only)...');
-  await buildSyntheticArtifacts({ dir, seed: 7, items: 3000, users: 400, dimension: 16, heavy: false, quiet: true });
+  await buildSyntheticArtifacts({ dir, seed: 7, items: 3000, users: 400, dimension: 64, heavy: false, quiet: true }); // d = 64: the default's 199 features
   const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--serve', dir], { stdio: ['pipe', 'pipe', 'inherit'] });
   try {
     const { entry } = modelPath(await loadArtifacts(dir), 'ranker-light', 'fp32');
