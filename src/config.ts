@@ -33,6 +33,8 @@ export interface Config {
   /** Which export of ranker-light runs in-process. */
   readonly rankerPrecision: 'fp32' | 'int8';
   readonly inference: InferenceConfig;
+  /** Redis for the feature store, catalog, sessions, trending and events; null = in memory. */
+  readonly redis: { readonly url: string; readonly prefix: string } | null;
 }
 
 /** The remote inference tier (Open Inference Protocol servers); off when `endpoints` is empty. */
@@ -92,6 +94,7 @@ export function loadConfig(env: Env = process.env): Config {
     rankerThreads: int(env, 'RANKER_THREADS', Math.max(1, Math.min(4, availableParallelism() - 1)), 1, 64),
     rankerQueueLimit: int(env, 'RANKER_QUEUE_LIMIT', 256, 1, 100_000),
     rankerPrecision: oneOf(env, 'RANKER_PRECISION', ['fp32', 'int8'] as const, 'fp32'),
+    redis: env.REDIS_URL ? { url: redisUrl(env.REDIS_URL), prefix: env.REDIS_PREFIX || 'gw' } : null,
     inference: {
       endpoints: endpoints(env, 'INFERENCE_ENDPOINTS'),
       model: env.INFERENCE_MODEL || 'ranker-heavy',
@@ -110,6 +113,11 @@ function int(env: Env, name: string, fallback: number, min: number, max: number)
     throw new ConfigError(`${name}=${raw}: expected an integer from ${min} to ${max}`);
   }
   return value;
+}
+
+function redisUrl(raw: string): string {
+  if (!/^rediss?:\/\/|^redis-cluster:\/\//.test(raw)) throw new ConfigError(`REDIS_URL=${raw}: expected redis://host:port (or rediss://, redis-cluster://)`);
+  return raw;
 }
 
 function endpoints(env: Env, name: string): string[] {

@@ -1,5 +1,5 @@
 /**
- * Offline evaluation figures. ROC AUC here; ranking metrics (Recall@K, NDCG@K) join later.
+ * Offline figures about scores: ROC AUC of a ranker, and how closely two exports of one model agree. Ranking metrics (Recall@K, NDCG@K) are in ranking-metrics.ts.
  */
 
 /**
