@@ -18,6 +18,7 @@ export const ERRORS = {
   UNAUTHENTICATED: { status: 401, meaning: 'The bearer token is missing where required, malformed, forged or expired, or the operation needs a viewer.' },
   ITEM_NOT_FOUND: { status: 200, meaning: 'No catalog item has this id.' },
   PAYLOAD_TOO_LARGE: { status: 413, meaning: 'The request body is over MAX_BODY_BYTES.' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, meaning: 'POST /events needs Content-Type application/x-ndjson.' },
   LENGTH_REQUIRED: { status: 411, meaning: 'A request with a body must send Content-Length.' },
   INTERNAL_SERVER_ERROR: { status: 500, meaning: 'An unexpected failure; the message is masked and the gateway keeps serving.' },
 } as const;

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { Config } from '../config.ts';
 import type { PipelineServices } from '../pipeline/services.ts';
+import { createEventsEndpoint } from './events-endpoint.ts';
 import { createHttpServer, listen } from './http-server.ts';
 import { createViewerResolver } from './identity.ts';
 import { loadPersistedDocuments } from './persisted-documents.ts';
@@ -21,8 +22,11 @@ export interface RunningGateway {
 export async function startGateway(config: Config, services: PipelineServices): Promise<RunningGateway> {
   const schema = buildSchema();
   const persisted = loadPersistedDocuments(MANIFEST_PATH.pathname, schema);
-  const yoga = createGatewayYoga({ config, schema, services, persisted, resolveViewer: createViewerResolver(config) });
-  const server = createHttpServer(yoga, config);
+  const resolveViewer = createViewerResolver(config);
+  const yoga = createGatewayYoga({ config, schema, services, persisted, resolveViewer });
+  const server = createHttpServer(yoga, config, {
+    '/events': createEventsEndpoint({ services, resolveViewer, maxBodyBytes: config.maxBodyBytes }),
+  });
   const url = await listen(server, config.port, config.host);
   return {
     url,

@@ -7,22 +7,36 @@ export interface HttpServerOptions {
   readonly maxBodyBytes: number;
 }
 
+/** A route served beside GraphQL (e.g. `POST /events`); runs after the body-size check. */
+export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+
 /**
  * The node:http front: refuses bodies over the limit (or without a length) before any
  * parsing, answers /healthz, and hands everything else to Yoga. This is the seam where the
  * persisted-operation fast path will sit.
  */
-export function createHttpServer(yoga: GatewayYoga, options: HttpServerOptions): Server {
+export function createHttpServer(yoga: GatewayYoga, options: HttpServerOptions, routes: Readonly<Record<string, RouteHandler>> = {}): Server {
   const server = createServer((req, res) => {
     if (req.url === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
       return;
     }
-    const refusal = checkBody(req, options.maxBodyBytes) ?? checkQueryString(req.url ?? '/');
+    const url = req.url ?? '/';
+    const path = url.includes('?') ? url.slice(0, url.indexOf('?')) : url;
+    const route = Object.hasOwn(routes, path) ? routes[path] : undefined;
+    const refusal = checkBody(req, options.maxBodyBytes) ?? (route ? null : checkQueryString(url));
     if (refusal) {
       // Connection: close, because the unread body would otherwise be parsed as the next request.
       sendError(res, refusal.code, refusal.message, { connection: 'close' });
       req.resume();
+      return;
+    }
+    if (route) {
+      route(req, res).catch(() => {
+        if (!res.headersSent) sendError(res, 'INTERNAL_SERVER_ERROR', 'unexpected failure', { connection: 'close' });
+        else res.destroy();
+        req.resume();
+      });
       return;
     }
     void yoga(req, res);
@@ -63,9 +77,10 @@ function checkQueryString(url: string): { code: ErrorCode; message: string } | n
   return null;
 }
 
-function sendError(res: ServerResponse, code: ErrorCode, message: string, headers: Record<string, string> = {}): void {
+/** Answers a refused request with a catalogued error body (status from the catalogue unless given). */
+export function sendError(res: ServerResponse, code: ErrorCode, message: string, headers: Record<string, string> = {}, status?: number): void {
   const body = errorBody(code, message);
-  res.writeHead(ERRORS[code].status, {
+  res.writeHead(status ?? ERRORS[code].status, {
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(body),
     ...headers,

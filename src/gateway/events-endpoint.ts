@@ -1,0 +1,84 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { GraphQLError } from 'graphql';
+import { ingestEvents } from '../pipeline/ingest-events.ts';
+import type { PipelineServices } from '../pipeline/services.ts';
+import type { ErrorCode } from '../errors.ts';
+import { sendError, type RouteHandler } from './http-server.ts';
+import type { ResolveViewer } from './identity.ts';
+
+/** The media type `POST /events` accepts: one JSON event per line. */
+export const EVENTS_CONTENT_TYPE = 'application/x-ndjson';
+
+export interface EventsEndpointOptions {
+  readonly services: Pick<PipelineServices, 'catalog' | 'events' | 'sessions' | 'trending' | 'featureStore'>;
+  readonly resolveViewer: ResolveViewer;
+  readonly maxBodyBytes: number;
+}
+
+/**
+ * `POST /events`: bulk session events as NDJSON for the viewer identified by the same
+ * headers (or JWT) as /graphql. Answers 200 with `{ received, accepted, deadLettered,
+ * results, resultsTruncated }`; 401 UNAUTHENTICATED without a viewer, 415 for another
+ * content type, 405 for another method, 413 over MAX_BODY_BYTES.
+ */
+export function createEventsEndpoint(options: EventsEndpointOptions): RouteHandler {
+  return async (req, res) => {
+    if (req.method !== 'POST') {
+      refuse(req, res, 'BAD_REQUEST', 'POST /events only', 405, { allow: 'POST' });
+      return;
+    }
+    const mediaType = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (mediaType !== EVENTS_CONTENT_TYPE) {
+      refuse(req, res, 'UNSUPPORTED_MEDIA_TYPE', `send events as ${EVENTS_CONTENT_TYPE}, one JSON object per line`);
+      return;
+    }
+    let viewerKey: string | null;
+    try {
+      const viewer = await options.resolveViewer({ get: (name) => headerValue(req, name) });
+      viewerKey = viewer.key;
+    } catch (error) {
+      if (error instanceof GraphQLError && error.extensions.code === 'UNAUTHENTICATED') {
+        refuse(req, res, 'UNAUTHENTICATED', error.message);
+        return;
+      }
+      throw error;
+    }
+    if (!viewerKey) {
+      refuse(req, res, 'UNAUTHENTICATED', 'POST /events needs a viewer: a signed-in user or an x-session-id');
+      return;
+    }
+    const body = await readBody(req, options.maxBodyBytes);
+    if (body === null) {
+      refuse(req, res, 'PAYLOAD_TOO_LARGE', `request body is over the limit of ${options.maxBodyBytes} bytes`);
+      return;
+    }
+    const result = await ingestEvents(viewerKey, body, options.services);
+    const json = JSON.stringify(result);
+    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(json) });
+    res.end(json);
+  };
+}
+
+function headerValue(req: IncomingMessage, name: string): string | null {
+  const value = req.headers[name.toLowerCase()];
+  if (value === undefined) return null;
+  return Array.isArray(value) ? (value[0] ?? null) : value;
+}
+
+/** Refuses before reading the body: close the connection so the unread body is not parsed as a request. */
+function refuse(req: IncomingMessage, res: ServerResponse, code: ErrorCode, message: string, status?: number, headers: Record<string, string> = {}): void {
+  sendError(res, code, message, { connection: 'close', ...headers }, status);
+  req.resume();
+}
+
+/** The body as UTF-8, or null once it passes `maxBytes` (the length header was checked already). */
+async function readBody(req: IncomingMessage, maxBytes: number): Promise<string | null> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > maxBytes) return null;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
