@@ -1,5 +1,6 @@
 import { createEmbeddedServices, startLocalRanker } from './adapters/embedded-services.ts';
 import { RemoteRanker } from './adapters/kserve/remote-ranker.ts';
+import { createRedisServices } from './adapters/redis-services.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { startGateway } from './gateway/gateway.ts';
 import { artifactsExist, loadArtifacts } from './offline/artifacts.ts';
@@ -19,12 +20,15 @@ async function main(): Promise<void> {
   const artifacts = await loadArtifacts(config.artifactsDir);
   const local = await startLocalRanker(artifacts, config);
   const remote = await connectRemoteRanker(config, local.featureCount);
-  const services = await createEmbeddedServices(artifacts, config, local, remote);
+  // REDIS_URL: features, catalog, sessions, trending and events in Redis; else all in memory.
+  const redis = config.redis ? await createRedisServices(artifacts, config, local, remote) : null;
+  const services = redis ? redis.services : await createEmbeddedServices(artifacts, config, local, remote);
   const gateway = await startGateway(config, services);
   const { manifest } = artifacts;
   console.log(
     `Loaded ${manifest.itemCount} items, ${manifest.userCount} users (d=${manifest.dimension}), ranker ${services.ranker.modelId}` +
-      `${remote ? `, remote ${remote.modelId} on ${config.inference.endpoints.join(', ')}` : ''}; ` +
+      `${remote ? `, remote ${remote.modelId} on ${config.inference.endpoints.join(', ')}` : ''}` +
+      `${redis ? `, state in Redis (prefix ${config.redis!.prefix})` : ', state in memory'}; ` +
       `ready in ${((performance.now() - startedAt) / 1000).toFixed(1)} s`,
   );
   console.log(`Gateway listening on ${gateway.url}/graphql (${config.production ? 'production' : 'development'} mode)`);
@@ -36,7 +40,10 @@ async function main(): Promise<void> {
     console.log(`${signal}: finishing in-flight requests...`);
     const force = setTimeout(() => process.exit(1), 10_000);
     force.unref();
-    gateway.close().then(() => process.exit(0), () => process.exit(1));
+    gateway
+      .close()
+      .then(() => redis?.close())
+      .then(() => process.exit(0), () => process.exit(1));
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));

@@ -51,7 +51,7 @@ describe('gateway with a remote heavy ranker', () => {
       readinessIntervalMs: 100,
     });
     // A generous budget: this tests routing and fallback, not speed on a shared machine.
-    gw = await startTestGateway({ env: { BUDGET_HOME_MS: '2000' }, remoteRanker: remote });
+    gw = await startTestGateway({ env: { BUDGET_HOME_MS: '2000', BUDGET_CHECKOUT_MS: '2000' }, remoteRanker: remote });
   });
 
   afterAll(async () => {
