@@ -40,7 +40,8 @@ async function startGateway(): Promise<{ child: ChildProcess; url: string }> {
   const pin = spawnSync('taskset', ['--version']).status === 0 ? ['taskset', '-c', '0'] : [];
   const command = [...pin, process.execPath, '--import', 'tsx', 'src/main.ts'];
   const child = spawn(command[0]!, command.slice(1), {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'production', IDENTITY: 'headers' },
+    // Uncached: this measures the pipeline; the response cache has its own figures.
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'production', IDENTITY: 'headers', RESPONSE_CACHE: 'false' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise<string>((resolve, reject) => {

@@ -35,6 +35,16 @@ export interface Config {
   readonly inference: InferenceConfig;
   /** Redis for the feature store, catalog, sessions, trending and events; null = in memory. */
   readonly redis: { readonly url: string; readonly prefix: string } | null;
+  /** The per-viewer response cache (Redis when `redis` is set, else an in-memory LRU). */
+  readonly responseCache: ResponseCacheConfig;
+}
+
+export interface ResponseCacheConfig {
+  readonly enabled: boolean;
+  /** TTL per surface (the operation's `surface` variable, HOME when absent); 0 = never cached. */
+  readonly ttlMs: Readonly<Record<Surface, number>>;
+  /** Entries of the in-memory LRU (no REDIS_URL). */
+  readonly maxEntries: number;
 }
 
 /** The remote inference tier (Open Inference Protocol servers); off when `endpoints` is empty. */
@@ -95,6 +105,16 @@ export function loadConfig(env: Env = process.env): Config {
     rankerQueueLimit: int(env, 'RANKER_QUEUE_LIMIT', 256, 1, 100_000),
     rankerPrecision: oneOf(env, 'RANKER_PRECISION', ['fp32', 'int8'] as const, 'fp32'),
     redis: env.REDIS_URL ? { url: redisUrl(env.REDIS_URL), prefix: env.REDIS_PREFIX || 'gw' } : null,
+    responseCache: {
+      enabled: bool(env, 'RESPONSE_CACHE', true),
+      ttlMs: {
+        HOME: int(env, 'RESPONSE_CACHE_TTL_HOME_MS', 30_000, 0, 86_400_000),
+        ITEM_DETAIL: int(env, 'RESPONSE_CACHE_TTL_ITEM_DETAIL_MS', 60_000, 0, 86_400_000),
+        SEARCH: int(env, 'RESPONSE_CACHE_TTL_SEARCH_MS', 30_000, 0, 86_400_000),
+        CHECKOUT: int(env, 'RESPONSE_CACHE_TTL_CHECKOUT_MS', 0, 0, 86_400_000),
+      },
+      maxEntries: int(env, 'RESPONSE_CACHE_MAX_ENTRIES', 10_000, 1, 10_000_000),
+    },
     inference: {
       endpoints: endpoints(env, 'INFERENCE_ENDPOINTS'),
       model: env.INFERENCE_MODEL || 'ranker-heavy',

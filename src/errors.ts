@@ -20,6 +20,7 @@ export const ERRORS = {
   PAYLOAD_TOO_LARGE: { status: 413, meaning: 'The request body is over MAX_BODY_BYTES.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, meaning: 'POST /events needs Content-Type application/x-ndjson.' },
   LENGTH_REQUIRED: { status: 411, meaning: 'A request with a body must send Content-Length.' },
+  BACKEND_UNAVAILABLE: { status: 200, meaning: 'A backing store (Redis) is unreachable and the operation cannot be served from in-process state; retry later.' },
   INTERNAL_SERVER_ERROR: { status: 500, meaning: 'An unexpected failure; the message is masked and the gateway keeps serving.' },
 } as const;
 

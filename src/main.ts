@@ -23,12 +23,13 @@ async function main(): Promise<void> {
   // REDIS_URL: features, catalog, sessions, trending and events in Redis; else all in memory.
   const redis = config.redis ? await createRedisServices(artifacts, config, local, remote) : null;
   const services = redis ? redis.services : await createEmbeddedServices(artifacts, config, local, remote);
-  const gateway = await startGateway(config, services);
+  const gateway = await startGateway(config, services, redis ? { redis: redis.client } : {});
   const { manifest } = artifacts;
   console.log(
     `Loaded ${manifest.itemCount} items, ${manifest.userCount} users (d=${manifest.dimension}), ranker ${services.ranker.modelId}` +
       `${remote ? `, remote ${remote.modelId} on ${config.inference.endpoints.join(', ')}` : ''}` +
-      `${redis ? `, state in Redis (prefix ${config.redis!.prefix})` : ', state in memory'}; ` +
+      `${redis ? `, state in Redis (prefix ${config.redis!.prefix})` : ', state in memory'}` +
+      `${gateway.responseCache ? `, response cache in ${gateway.responseCache.backend}` : ', response cache off'}; ` +
       `ready in ${((performance.now() - startedAt) / 1000).toFixed(1)} s`,
   );
   console.log(`Gateway listening on ${gateway.url}/graphql (${config.production ? 'production' : 'development'} mode)`);

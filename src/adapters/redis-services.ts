@@ -4,11 +4,14 @@ import type { PipelineServices } from '../pipeline/services.ts';
 import type { ObservedRanker, Ranker } from '../ports/ranker.ts';
 import { createCandidateIndex } from './ann/choose-index.ts';
 import { RedisCatalog } from './redis/redis-catalog.ts';
-import { closeRedis, createRedis, parseRedisTarget } from './redis/redis-connection.ts';
+import { closeRedis, createRedis, parseRedisTarget, type RedisClient } from './redis/redis-connection.ts';
 import { RedisEventLog } from './redis/redis-event-log.ts';
 import { RedisFeatureStore } from './redis/redis-feature-store.ts';
 import { RedisSessionStore } from './redis/redis-session-store.ts';
 import { RedisTrending } from './redis/redis-trending.ts';
+import { MemoryCatalog } from './memory/memory-catalog.ts';
+import { StoreBreaker } from './resilient-breaker.ts';
+import { ResilientCatalog, ResilientEventLog, ResilientFeatureStore, ResilientSessionStore, ResilientTrending } from './resilient-stores.ts';
 
 /**
  * The services with REDIS_URL set: feature store, catalog, sessions, trending and events in
@@ -20,7 +23,7 @@ export async function createRedisServices(
   config: Pick<Config, 'budgetsMs' | 'redis'>,
   ranker: Ranker,
   remoteRanker: ObservedRanker | null,
-): Promise<{ services: PipelineServices; close(): Promise<void> }> {
+): Promise<{ services: PipelineServices; client: RedisClient; close(): Promise<void> }> {
   if (!config.redis) throw new Error('createRedisServices needs REDIS_URL');
   const { prefix } = config.redis;
   const client = await createRedis(parseRedisTarget(config.redis.url));
@@ -33,19 +36,24 @@ export async function createRedisServices(
           `${manifest.itemCount} of ${manifest.dimension}: run \`npm run load -- --artifacts ${artifacts.dir}\``,
       );
     }
+    // Every Redis-backed port goes through one breaker: while Redis is unreachable, feeds answer
+    // from in-process state (artifacts' catalog, last good trending) with degraded flags.
+    const breaker = new StoreBreaker();
+    const trending = await RedisTrending.open(client, { prefix, baseline: await featureStore.getTrendingBaseline() });
     const services: PipelineServices = {
-      featureStore,
-      catalog,
+      featureStore: new ResilientFeatureStore(featureStore, breaker),
+      catalog: new ResilientCatalog(catalog, new MemoryCatalog(artifacts.items), breaker),
       candidateIndex: await createCandidateIndex(artifacts.itemVectors, artifacts.items.map((i) => i.id), manifest.dimension, { dir: artifacts.dir }),
       ranker,
       remoteRanker,
-      sessions: new RedisSessionStore(client, { prefix }),
-      events: new RedisEventLog(client, { prefix }),
-      trending: await RedisTrending.open(client, { prefix, baseline: await featureStore.getTrendingBaseline() }),
+      sessions: new ResilientSessionStore(new RedisSessionStore(client, { prefix }), breaker),
+      events: new ResilientEventLog(new RedisEventLog(client, { prefix }), breaker),
+      trending: new ResilientTrending(trending, artifacts.trending, breaker),
       budgetsMs: config.budgetsMs,
     };
     return {
       services,
+      client,
       async close() {
         featureStore.close();
         catalog.close();

@@ -52,7 +52,17 @@ export function createEventsEndpoint(options: EventsEndpointOptions): RouteHandl
       refuse(req, res, 'PAYLOAD_TOO_LARGE', `request body is over the limit of ${options.maxBodyBytes} bytes`);
       return;
     }
-    const result = await ingestEvents(viewerKey, body, options.services);
+    let result;
+    try {
+      result = await ingestEvents(viewerKey, body, options.services);
+    } catch (error) {
+      // The store is down: 503 tells the client to send the batch again later.
+      if (error instanceof GraphQLError && error.extensions.code === 'BACKEND_UNAVAILABLE') {
+        sendError(res, 'BACKEND_UNAVAILABLE', error.message, { 'retry-after': '1' }, 503);
+        return;
+      }
+      throw error;
+    }
     const json = JSON.stringify(result);
     res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(json) });
     res.end(json);

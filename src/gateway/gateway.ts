@@ -1,10 +1,12 @@
 import type { Server } from 'node:http';
 import type { Config } from '../config.ts';
+import { closeRedis, createRedis, parseRedisTarget, type RedisClient } from '../adapters/redis/redis-connection.ts';
 import type { PipelineServices } from '../pipeline/services.ts';
 import { createEventsEndpoint } from './events-endpoint.ts';
 import { createHttpServer, listen } from './http-server.ts';
 import { createViewerResolver } from './identity.ts';
 import { loadPersistedDocuments } from './persisted-documents.ts';
+import { createGatewayResponseCache, invalidatingSessionStore, type GatewayResponseCache } from './response-cache/response-cache.ts';
 import { buildSchema, createGatewayYoga, type GatewayYoga } from './yoga.ts';
 
 export const MANIFEST_PATH = new URL('../../persisted-queries/manifest.json', import.meta.url);
@@ -14,16 +16,39 @@ export interface RunningGateway {
   readonly url: string;
   readonly server: Server;
   readonly yoga: GatewayYoga;
+  /** The response cache (null when RESPONSE_CACHE is off): its counters are `stats`. */
+  readonly responseCache: GatewayResponseCache | null;
   /** Stops accepting, lets in-flight requests finish, then closes the services. */
   close(): Promise<void>;
 }
 
 /** Wires schema, manifest, identity and services into a listening HTTP server. */
-export async function startGateway(config: Config, services: PipelineServices): Promise<RunningGateway> {
+export async function startGateway(
+  config: Config,
+  baseServices: PipelineServices,
+  options: {
+    /** The Redis client of the services (REDIS_URL); without it the gateway opens its own for the cache. */
+    readonly redis?: RedisClient;
+  } = {},
+): Promise<RunningGateway> {
   const schema = buildSchema();
   const persisted = loadPersistedDocuments(MANIFEST_PATH.pathname, schema);
   const resolveViewer = createViewerResolver(config);
-  const yoga = createGatewayYoga({ config, schema, services, persisted, resolveViewer });
+  let ownRedis: RedisClient | null = null;
+  let responseCache: GatewayResponseCache | null = null;
+  let services = baseServices;
+  if (config.responseCache.enabled) {
+    let client = options.redis ?? null;
+    if (config.redis && !client) client = ownRedis = await createRedis(parseRedisTarget(config.redis.url));
+    responseCache = createGatewayResponseCache({
+      config: config.responseCache,
+      redis: config.redis && client ? { client, prefix: config.redis.prefix } : null,
+    });
+    // Every write of a viewer's session (recordEvent, POST /events) invalidates their entries.
+    const cache = responseCache;
+    services = { ...baseServices, sessions: invalidatingSessionStore(baseServices.sessions, (key) => cache.invalidateViewer(key)) };
+  }
+  const yoga = createGatewayYoga({ config, schema, services, persisted, resolveViewer, ...(responseCache ? { responseCache } : {}) });
   const server = createHttpServer(yoga, config, {
     '/events': createEventsEndpoint({ services, resolveViewer, maxBodyBytes: config.maxBodyBytes }),
   });
@@ -32,12 +57,14 @@ export async function startGateway(config: Config, services: PipelineServices): 
     url,
     server,
     yoga,
+    responseCache,
     async close() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
       });
       await Promise.all([services.ranker.close(), services.remoteRanker?.close()]);
+      if (ownRedis) await closeRedis(ownRedis);
     },
   };
 }

@@ -13,6 +13,7 @@ import type { ResolveViewer } from './identity.ts';
 import type { PersistedDocuments } from './persisted-documents.ts';
 import type { RequestContext } from './request-context.ts';
 import { resolvers } from './resolvers.ts';
+import type { GatewayResponseCache } from './response-cache/response-cache.ts';
 import { useErrorCodes } from './use-error-codes.ts';
 import { useValidationRules } from './use-validation-rules.ts';
 import { depthLimitRule, noIntrospectionRule } from './validation-rules.ts';
@@ -30,6 +31,8 @@ export interface YogaDependencies {
   readonly services: PipelineServices;
   readonly persisted: PersistedDocuments;
   readonly resolveViewer: ResolveViewer;
+  /** The per-viewer response cache; absent = off. */
+  readonly responseCache?: GatewayResponseCache;
 }
 
 export type GatewayYoga = YogaServerInstance<Record<string, never>, RequestContext>;
@@ -69,6 +72,8 @@ export function createGatewayYoga(deps: YogaDependencies): GatewayYoga {
           keyNotFound: () => gatewayError('PERSISTED_QUERY_ID_REQUIRED', 'send documentId (or extensions.persistedQuery.sha256Hash)'),
         },
       }),
+      // After persisted operations (they supply the document the cache key hashes), before execution.
+      ...(deps.responseCache?.plugins ?? []),
       useDeferStream(),
       useValidationRules(rules),
       useErrorCodes(),

@@ -1,5 +1,5 @@
 import type { Viewer } from '../gateway/identity.ts';
-import type { CandidateSource } from '../gateway/generated/resolvers-types.ts';
+import type { CandidateSource, DegradedReason } from '../gateway/generated/resolvers-types.ts';
 import type { ScoredItemId } from '../ports/feature-store.ts';
 import type { ViewerInputs } from './feature-layout.ts';
 import type { RequestLoaders } from './loaders.ts';
@@ -18,7 +18,14 @@ export interface CandidateSet {
   readonly viewer: ViewerInputs | null;
   /** Best first, by retrieval score; items the session just touched are left out. */
   readonly candidates: readonly ScoredItemId[];
+  /**
+   * Set when a store failed and the set is a fallback (BACKEND_UNAVAILABLE: trending instead
+   * of the viewer's own candidates); the coarse answer is then marked degraded.
+   */
+  readonly degradedReason?: DegradedReason | null;
 }
+
+const UNAVAILABLE = Symbol('unavailable');
 
 /**
  * Candidate generation: the whole of the coarse pass. Never calls a ranker.
@@ -31,10 +38,15 @@ export async function generateCandidates(
   loaders: Pick<RequestLoaders, 'user'>,
   nowMs: number = Date.now(),
 ): Promise<CandidateSet> {
-  const [user, session] = await Promise.all([
-    viewer.userId ? loaders.user.load(viewer.userId) : null,
-    viewer.key ? services.sessions.get(viewer.key) : null,
+  // A failed store read (Redis down) is not an error here: no user features / no session,
+  // and the answer says it is degraded.
+  const [loadedUser, loadedSession] = await Promise.all([
+    viewer.userId ? loaders.user.load(viewer.userId).catch((): typeof UNAVAILABLE => UNAVAILABLE) : null,
+    viewer.key ? services.sessions.get(viewer.key).catch((): typeof UNAVAILABLE => UNAVAILABLE) : null,
   ]);
+  const user = loadedUser === UNAVAILABLE ? null : loadedUser;
+  const session = loadedSession === UNAVAILABLE ? null : loadedSession;
+  const degradedReason: DegradedReason | null = loadedUser === UNAVAILABLE || loadedSession === UNAVAILABLE ? 'BACKEND_UNAVAILABLE' : null;
   const direction = sessionDirection(session, nowMs);
   const genreProfile = user?.genreProfile ?? new Float32Array(services.featureStore.genres.length);
   if (direction) {
@@ -48,15 +60,16 @@ export async function generateCandidates(
       sessionDirection: direction,
       sessionWeight: sessionWeightAt(session, nowMs),
     };
-    return { source: 'SESSION', viewer: inputs, candidates };
+    return { source: 'SESSION', viewer: inputs, candidates, degradedReason };
   }
   if (user) {
     const inputs: ViewerInputs = { user: user.vector, genreProfile, sessionDirection: null, sessionWeight: 0 };
-    const precomputed = await services.featureStore.getPrecomputed(viewer.userId!);
+    // A precomputed list that cannot be read is skipped: the user's vector against the index is as good.
+    const precomputed = await services.featureStore.getPrecomputed(viewer.userId!).catch(() => null);
     if (precomputed && precomputed.length > 0) {
       return { source: 'PRECOMPUTED', viewer: inputs, candidates: precomputed.slice(0, CANDIDATE_COUNT) };
     }
     return { source: 'ANN', viewer: inputs, candidates: await services.candidateIndex.search(user.vector, CANDIDATE_COUNT) };
   }
-  return { source: 'TRENDING', viewer: null, candidates: await services.trending.top(CANDIDATE_COUNT) };
+  return { source: 'TRENDING', viewer: null, candidates: await services.trending.top(CANDIDATE_COUNT), degradedReason };
 }

@@ -36,12 +36,14 @@ export class FeedPlan {
 
   /** Retrieval order; never waits on a model. */
   coarse(): Promise<RankingResult> {
-    return (this.coarseResult ??= this.candidates().then((set) => this.coarseOf(set, null)));
+    return (this.coarseResult ??= this.candidates().then((set) => this.coarseOf(set, set.degradedReason ?? null)));
   }
 
   /** Model order within the deadline, or the coarse order marked degraded with the reason. */
   refined(): Promise<RankingResult> {
     return (this.refinedResult ??= this.candidates().then(async (set) => {
+      // No viewer inputs because a store failed: nothing to rank with, and the reason is the outage, not a cold start.
+      if (!set.viewer && set.degradedReason) return this.coarseOf(set, set.degradedReason);
       const scorer = hybridScorer(this.surface, this.services.ranker, this.services.remoteRanker);
       const outcome = await refineCandidates(set, this.first, scorer, this.loaders, this.deadline);
       if (!outcome.ok) return this.coarseOf(set, outcome.reason);

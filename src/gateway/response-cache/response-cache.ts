@@ -1,0 +1,281 @@
+import { createHash } from 'node:crypto';
+import { createInMemoryCache, useResponseCache, type Cache } from '@envelop/response-cache';
+import { createRedisCache } from '@envelop/response-cache-redis';
+import { getOperationAST, type ExecutionResult } from 'graphql';
+import type { Plugin, YogaInitialContext } from 'graphql-yoga';
+import { SURFACES, type ResponseCacheConfig, type Surface } from '../../config.ts';
+import type { RedisClient } from '../../adapters/redis/redis-connection.ts';
+import type { SessionState, SessionStore } from '../../ports/session-store.ts';
+import type { RequestContext } from '../request-context.ts';
+import { MemoryGenerations, RedisGenerations, type ViewerGenerations } from './generations.ts';
+
+/** Hit and miss counters (for /metrics later). */
+export interface ResponseCacheStats {
+  /** Lookups answered from the cache. */
+  hits: number;
+  /** Lookups that executed the operation. */
+  misses: number;
+  /** Results written to the cache. */
+  stored: number;
+  /** Results not written because a ranking in them was degraded (or they had errors). */
+  notStored: number;
+  /** Viewer invalidations (generation bumps). */
+  invalidations: number;
+  /** Cache backend failures (the request then runs uncached). */
+  errors: number;
+}
+
+export interface GatewayResponseCache {
+  /** Yoga plugins, to register right after the persisted-operations plugin. */
+  readonly plugins: Plugin<Record<string, never>, RequestContext>[];
+  readonly stats: ResponseCacheStats;
+  readonly backend: 'memory' | 'redis';
+  /** Makes every cached answer of this viewer unreachable (one write; never a scan). */
+  invalidateViewer(viewerKey: string): Promise<void>;
+  /** Calls `listener` with each key read (hit or miss) and stored; returns the unsubscribe. */
+  subscribe(listener: (event: ResponseCacheEvent) => void): () => void;
+  /** The cache key of one request (exported for tests and diagnostics). */
+  keyFor(viewerKey: string | null, documentString: string, operationName: string | null | undefined, variables: unknown): Promise<string>;
+}
+
+export interface ResponseCacheEvent {
+  readonly kind: 'hit' | 'miss' | 'store';
+  readonly key: string;
+}
+
+export interface ResponseCacheOptions {
+  readonly config: ResponseCacheConfig;
+  /** Redis client and key prefix; null = in-memory LRU. */
+  readonly redis: { readonly client: RedisClient; readonly prefix: string } | null;
+  readonly log?: Pick<Console, 'warn'>;
+}
+
+type CacheContext = RequestContext & Partial<YogaInitialContext>;
+
+/** Extra time a generation record outlives the longest entry TTL (covers in-flight requests). */
+const GENERATION_MARGIN_MS = 60_000;
+
+/**
+ * The per-viewer response cache (@envelop/response-cache; its Redis cache with REDIS_URL,
+ * else its in-memory LRU).
+ *
+ * Key: `<prefix>:rc:v:<viewer>:<generation>:<sha256(document, operation, variables)>` for a
+ * viewer with a key, `<prefix>:rc:anon:<sha256(...)>` for anonymous viewers without one (their
+ * answer is trending, the same for all). Only queries are cached, never mutations; the TTL is
+ * the surface's (`variables.surface`, HOME when absent), 0 = not cached; an answer in which
+ * any ranking is `degraded` (the deferred `refined` part included) or that has errors is never
+ * stored. Invalidation bumps the viewer's generation: no KEYS, no SCAN, no entity sets (the
+ * library's entity bookkeeping is switched off: entries are written with no entities).
+ */
+export function createGatewayResponseCache(options: ResponseCacheOptions): GatewayResponseCache {
+  const { config, redis } = options;
+  const log = options.log ?? console;
+  const prefix = redis?.prefix ?? 'gw';
+  const maxTtl = Math.max(...SURFACES.map((s) => config.ttlMs[s]));
+  const recordTtlMs = maxTtl + GENERATION_MARGIN_MS;
+  const generations: ViewerGenerations = redis
+    ? new RedisGenerations(redis.client, prefix, recordTtlMs)
+    : new MemoryGenerations(recordTtlMs);
+  const stats: ResponseCacheStats = { hits: 0, misses: 0, stored: 0, notStored: 0, invalidations: 0, errors: 0 };
+  const listeners = new Set<(event: ResponseCacheEvent) => void>();
+  const emit = (kind: ResponseCacheEvent['kind'], key: string): void => {
+    for (const listener of listeners) listener({ kind, key });
+  };
+
+  const inner: Cache = redis
+    ? (createRedisCache({ redis: redis.client }) as unknown as Cache)
+    : createInMemoryCache({ max: config.maxEntries });
+  const cache: Cache = {
+    async get(id) {
+      try {
+        const found = await inner.get(id);
+        if (found) stats.hits++;
+        else stats.misses++;
+        emit(found ? 'hit' : 'miss', id);
+        return found;
+      } catch (error) {
+        stats.errors++;
+        stats.misses++;
+        log.warn(`response cache: read failed, running uncached: ${(error as Error).message}`);
+        return undefined;
+      }
+    },
+    async set(id, data, _entities, ttl) {
+      try {
+        // No entities: we never invalidate by type or entity (that path scans with KEYS).
+        await inner.set(id, data, [], ttl);
+        stats.stored++;
+        emit('store', id);
+      } catch (error) {
+        stats.errors++;
+        log.warn(`response cache: write failed: ${(error as Error).message}`);
+      }
+    },
+    invalidate() {
+      // Type/entity invalidation is never used (invalidateViaMutation is off).
+    },
+  };
+
+  const hash = (documentString: string, operationName: string | null | undefined, variables: unknown): string =>
+    createHash('sha256')
+      .update(documentString)
+      .update('\0')
+      .update(operationName ?? '')
+      .update('\0')
+      .update(stableJson(variables ?? {}))
+      .digest('base64url');
+
+  const keyFor = async (
+    viewerKey: string | null,
+    documentString: string,
+    operationName: string | null | undefined,
+    variables: unknown,
+  ): Promise<string> => {
+    const digest = hash(documentString, operationName, variables);
+    if (!viewerKey) return `${prefix}:rc:anon:${digest}`;
+    let generation: string;
+    try {
+      generation = await generations.current(viewerKey);
+    } catch (error) {
+      // Without the generation we cannot know the key is current: use one nobody hits or reads again.
+      stats.errors++;
+      log.warn(`response cache: generation read failed: ${(error as Error).message}`);
+      generation = `unavailable-${Math.random()}`;
+    }
+    return `${prefix}:rc:v:${encodeURIComponent(viewerKey)}:${generation}:${digest}`;
+  };
+
+  // Per GraphQL context: the operation type, seen before the cache plugin decides.
+  const operationOf = new WeakMap<object, string>();
+  // Per request: whether the cache was consulted, and its verdict for the x-cache header.
+  const verdictOf = new WeakMap<Request, 'HIT' | 'MISS'>();
+
+  const surfaceOf = (context: CacheContext): Surface => {
+    const surface = (context.params?.variables as Record<string, unknown> | undefined)?.surface;
+    return typeof surface === 'string' && (SURFACES as readonly string[]).includes(surface) ? (surface as Surface) : 'HOME';
+  };
+
+  const markOperation: Plugin<Record<string, never>, RequestContext> = {
+    onExecute({ args }) {
+      const operation = getOperationAST(args.document, args.operationName)?.operation;
+      if (operation) operationOf.set(args.contextValue as object, operation);
+    },
+  };
+
+  const responseCache = useResponseCache<CacheContext>({
+    cache,
+    session: (context) => context.viewer.key ?? null,
+    enabled: (context) => {
+      const on = operationOf.get(context) === 'query' && config.ttlMs[surfaceOf(context)] > 0;
+      if (on && context.request) verdictOf.set(context.request, 'MISS');
+      return on;
+    },
+    onTtl: ({ context }) => config.ttlMs[surfaceOf(context)],
+    invalidateViaMutation: false,
+    includeExtensionMetadata: true,
+    buildResponseCacheKey: ({ documentString, operationName, variableValues, sessionId }) =>
+      keyFor(sessionId ?? null, documentString, operationName, variableValues),
+    shouldCacheResult: ({ result }) => {
+      const ok = !result.errors?.length && !hasDegradedRanking(result.data);
+      if (!ok) stats.notStored++;
+      return ok;
+    },
+  }) as unknown as Plugin<Record<string, never>, RequestContext>;
+
+  const header: Plugin<Record<string, never>, RequestContext> = {
+    onResultProcess({ request, result }) {
+      if (!verdictOf.has(request)) return;
+      const single = result as ExecutionResult<unknown, { responseCache?: { hit?: boolean } }>;
+      if (!Array.isArray(result) && !(Symbol.asyncIterator in (result as object)) && single.extensions?.responseCache?.hit === true) {
+        verdictOf.set(request, 'HIT');
+      }
+    },
+    onResponse({ request, response }) {
+      const verdict = verdictOf.get(request);
+      if (verdict) response.headers.set('x-cache', verdict);
+    },
+  };
+
+  return {
+    plugins: [markOperation, responseCache, header],
+    stats,
+    backend: redis ? 'redis' : 'memory',
+    keyFor,
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    async invalidateViewer(viewerKey) {
+      await generations.bump(viewerKey);
+      stats.invalidations++;
+    },
+  };
+}
+
+/** True when any object in the data is a ranking marked `degraded: true`. */
+export function hasDegradedRanking(data: unknown): boolean {
+  if (Array.isArray(data)) return data.some(hasDegradedRanking);
+  if (data === null || typeof data !== 'object') return false;
+  const record = data as Record<string, unknown>;
+  if (record.degraded === true) return true;
+  for (const key in record) {
+    const value = record[key];
+    if (value !== null && typeof value === 'object' && hasDegradedRanking(value)) return true;
+  }
+  return false;
+}
+
+/** JSON with object keys sorted, so equal variables give equal keys. */
+export function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const record = value as Record<string, unknown>;
+    return `{${Object.keys(record)
+      .sort()
+      .filter((k) => record[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${stableJson(record[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/**
+ * The session store, invalidating the viewer's cached answers after each write of their
+ * session (recordEvent and POST /events both fold events through it): the invalidation comes
+ * after the new session is stored, so a request that sees the new generation sees the new
+ * session. A failed invalidation is logged, never fails the event (entries expire by TTL).
+ */
+export function invalidatingSessionStore(
+  store: SessionStore,
+  invalidate: (viewerKey: string) => Promise<void>,
+  log: Pick<Console, 'warn'> = console,
+): SessionStore {
+  const after = async (viewerKey: string): Promise<void> => {
+    try {
+      await invalidate(viewerKey);
+    } catch (error) {
+      log.warn(`response cache: invalidation of ${viewerKey} failed: ${(error as Error).message}`);
+    }
+  };
+  const wrapped: SessionStore & {
+    update?: (viewerKey: string, fold: (previous: SessionState | null) => SessionState) => Promise<SessionState>;
+  } = {
+    get: (viewerKey) => store.get(viewerKey),
+    async put(viewerKey, state) {
+      await store.put(viewerKey, state);
+      await after(viewerKey);
+    },
+  };
+  const atomic = store as SessionStore & {
+    update?: (viewerKey: string, fold: (previous: SessionState | null) => SessionState) => Promise<SessionState>;
+  };
+  if (typeof atomic.update === 'function') {
+    const update = atomic.update.bind(store);
+    wrapped.update = async (viewerKey, fold) => {
+      const next = await update(viewerKey, fold);
+      await after(viewerKey);
+      return next;
+    };
+  }
+  return wrapped;
+}

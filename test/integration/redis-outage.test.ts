@@ -1,0 +1,234 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startLocalRanker } from '../../src/adapters/embedded-services.ts';
+import { loadArtifactsIntoRedis } from '../../src/adapters/redis/load-artifacts.ts';
+import { closeRedis, createRedis } from '../../src/adapters/redis/redis-connection.ts';
+import { createRedisServices } from '../../src/adapters/redis-services.ts';
+import { loadConfig } from '../../src/config.ts';
+import { startGateway, type RunningGateway } from '../../src/gateway/gateway.ts';
+import { loadArtifacts, type Artifacts } from '../../src/offline/artifacts.ts';
+import { documentId, runPersisted } from '../fixtures/gateway-harness.ts';
+import { fetchIncremental } from '../fixtures/incremental.ts';
+
+// A private redis-server on a free loopback port (no persistence), killed and restarted
+// mid-load: the gateway must keep answering 200 with data, degraded, and recover by itself.
+const PREFIX = 'outage';
+const HEALTHY_MS = 800;
+const OUTAGE_MS = 2_000;
+const RECOVERY_LIMIT_MS = 15_000;
+const MAX_REQUESTS = 4_000;
+const CONCURRENCY = 3;
+
+let port: number;
+let redisProcess: ChildProcess | null = null;
+let artifacts: Artifacts;
+let gateway: RunningGateway;
+let closeServices: (() => Promise<void>) | null = null;
+let graphqlUrl: string;
+const unhandled: unknown[] = [];
+const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port: p } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return p;
+}
+
+/** Starts redis-server on `port` and loads the artifacts into it under PREFIX. */
+async function startRedis(): Promise<void> {
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'], { stdio: 'ignore' });
+  redisProcess = child;
+  const url = `redis://127.0.0.1:${port}`;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const admin = await createRedis(url, { connectTimeoutMs: 500 });
+      try {
+        await loadArtifactsIntoRedis(admin, artifacts, { prefix: PREFIX, retireDelayMs: 0 });
+      } finally {
+        await closeRedis(admin);
+      }
+      return;
+    } catch (error) {
+      if (attempt >= 50) throw error;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+async function stopRedis(): Promise<void> {
+  const child = redisProcess;
+  redisProcess = null;
+  if (!child || child.exitCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGKILL');
+  await exited;
+}
+
+beforeAll(async () => {
+  process.on('unhandledRejection', onUnhandled);
+  artifacts = await loadArtifacts(inject('artifactsDir'));
+  port = await freePort();
+  await startRedis();
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    RANKER_THREADS: '1',
+    ARTIFACTS_DIR: artifacts.dir,
+    REDIS_URL: `redis://127.0.0.1:${port}`,
+    REDIS_PREFIX: PREFIX,
+    // This test is about the Redis-backed stores, not the response cache in front of them.
+    RESPONSE_CACHE: 'false',
+    // A budget a loaded machine cannot miss: "degraded" must come from the outage only.
+    BUDGET_HOME_MS: '3000',
+  });
+  const ranker = await startLocalRanker(artifacts, config);
+  const redis = await createRedisServices(artifacts, config, ranker, null);
+  closeServices = redis.close;
+  gateway = await startGateway(config, redis.services);
+  graphqlUrl = `${gateway.url}/graphql`;
+}, 60_000);
+
+afterAll(async () => {
+  await gateway?.close();
+  await closeServices?.().catch(() => {});
+  await stopRedis();
+  process.off('unhandledRejection', onUnhandled);
+});
+
+type Phase = 'healthy' | 'outage' | 'recovery';
+
+interface Sample {
+  readonly phase: Phase;
+  readonly at: number;
+  readonly latencyMs: number;
+  readonly status: number;
+  readonly ok: boolean;
+  readonly coarseDegraded: boolean;
+  readonly refinedDegraded: boolean | null;
+  readonly reason: string | null;
+}
+
+/** One feed request for a known user: CoarseFeed (plain JSON) or HomeFeed (coarse, then refined over multipart). */
+async function feedRequest(phase: Phase, n: number): Promise<Sample> {
+  const user = String(1 + (n % 50));
+  const started = performance.now();
+  if (n % 2 === 0) {
+    const response = await runPersisted({ graphqlUrl }, 'CoarseFeed', { first: 10 }, { 'x-user-id': user });
+    const coarse = response.body.data?.feed?.coarse;
+    return {
+      phase,
+      at: started,
+      latencyMs: performance.now() - started,
+      status: response.status,
+      ok: !response.body.errors && coarse?.items?.length === 10 && coarse.items.every((r: any) => r.item?.id),
+      coarseDegraded: coarse?.degraded === true,
+      refinedDegraded: null,
+      reason: coarse?.degradedReason ?? null,
+    };
+  }
+  const init = {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-user-id': user },
+    body: JSON.stringify({ documentId: documentId('HomeFeed'), variables: { first: 10 } }),
+  };
+  const { status, parts } = await fetchIncremental(graphqlUrl, init, 'multipart/mixed');
+  const coarse = parts[0]?.body?.data?.feed?.coarse;
+  const refined = parts.map((p) => p.body?.incremental?.[0]?.data?.refined).find(Boolean) ?? parts[0]?.body?.data?.feed?.refined;
+  const errors = parts.some((p) => p.body?.errors || p.body?.incremental?.some((i: any) => i.errors));
+  if (errors || !refined) console.log('HomeFeed answer without refined data', JSON.stringify(parts.map((p) => p.body)).slice(0, 1500));
+  return {
+    phase,
+    at: started,
+    latencyMs: performance.now() - started,
+    status,
+    ok: !errors && coarse?.items?.length === 10 && refined?.items?.length === 10 && coarse.items.every((r: any) => r.item?.id),
+    coarseDegraded: coarse?.degraded === true,
+    refinedDegraded: refined ? refined.degraded === true : null,
+    reason: coarse?.degradedReason ?? refined?.degradedReason ?? null,
+  };
+}
+
+function p99(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.99) - 1)] ?? 0;
+}
+
+describe('Redis outage under load', () => {
+  it('keeps answering 200 with degraded data while Redis is down, and recovers by itself', async () => {
+    // Warm-up (JIT, ranker thread, connections) outside the measured loop.
+    for (let i = 0; i < 6; i++) await feedRequest('healthy', i);
+    const samples: Sample[] = [];
+    let phase: Phase = 'healthy';
+    let stop = false;
+    let count = 0;
+    const worker = async (): Promise<void> => {
+      while (!stop && count < MAX_REQUESTS) {
+        samples.push(await feedRequest(phase, count++));
+      }
+    };
+    const workers = Array.from({ length: CONCURRENCY }, worker);
+
+    await new Promise((r) => setTimeout(r, HEALTHY_MS));
+    await stopRedis();
+    const killedAt = performance.now();
+    phase = 'outage';
+    await new Promise((r) => setTimeout(r, OUTAGE_MS));
+
+    // recordEvent needs Redis: a coded error, not a 5xx.
+    const event = await runPersisted({ graphqlUrl }, 'RecordEvent', { input: { itemId: '5', type: 'CLICK' } }, { 'x-user-id': '3' });
+    // ItemDetail resolves from the in-process catalog.
+    const item = await runPersisted({ graphqlUrl }, 'ItemDetail', { id: '7' }, { 'x-user-id': '3' });
+
+    phase = 'recovery';
+    const spawnedAt = performance.now();
+    await startRedis();
+    const restartedAt = performance.now();
+    let recoveredAt: number | null = null;
+    while (performance.now() - restartedAt < RECOVERY_LIMIT_MS) {
+      // Recovered: the last few answers after the restart are all non-degraded.
+      const recent = samples.filter((s) => s.phase === 'recovery' && s.at > restartedAt).slice(-8);
+      if (recent.length === 8 && recent.every((s) => s.ok && !s.coarseDegraded && s.refinedDegraded !== true)) {
+        recoveredAt = recent[0]!.at;
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    stop = true;
+    await Promise.all(workers);
+
+    // Requests in flight when Redis died count as outage ones.
+    const healthy = samples.filter((s) => s.phase === 'healthy' && s.at + s.latencyMs < killedAt);
+    const outage = samples.filter((s) => s.phase !== 'recovery' && s.at + s.latencyMs >= killedAt);
+    const outageP99 = p99(outage.map((s) => s.latencyMs));
+    console.log(
+      `redis outage: ${samples.length} requests; healthy ${healthy.length} (p99 ${p99(healthy.map((s) => s.latencyMs)).toFixed(1)} ms), ` +
+        `outage ${outage.length} (p99 ${outageP99.toFixed(1)} ms, ${outage.filter((s) => s.coarseDegraded).length} degraded), ` +
+        `recovered ${recoveredAt === null ? 'never' : `${(recoveredAt - restartedAt).toFixed(0)} ms after the reload (${(recoveredAt - spawnedAt).toFixed(0)} ms after redis-server was started again, ${(restartedAt - spawnedAt).toFixed(0)} ms of it loading)`}`,
+    );
+
+    const degradedHealthy = healthy.filter((s) => s.coarseDegraded || s.refinedDegraded === true);
+    if (degradedHealthy.length > 0) console.log('degraded before the outage', degradedHealthy);
+    expect(samples.every((s) => s.status === 200)).toBe(true);
+    expect(samples.filter((s) => !s.ok)).toEqual([]);
+    expect(healthy.length).toBeGreaterThan(0);
+    expect(healthy.every((s) => !s.coarseDegraded && s.refinedDegraded !== true)).toBe(true);
+    expect(outage.length).toBeGreaterThan(20);
+    // Once the client has noticed the dead connection, every answer is the degraded fallback.
+    const settled = outage.filter((s) => s.phase === 'outage' && s.at > killedAt + 200);
+    expect(settled.length).toBeGreaterThan(0);
+    expect(settled.every((s) => s.coarseDegraded && s.reason === 'BACKEND_UNAVAILABLE' && s.refinedDegraded !== false)).toBe(true);
+    expect(outageP99).toBeLessThan(1_000);
+
+    expect(event.status).toBe(200);
+    expect(event.body.errors?.[0]?.extensions?.code).toBe('BACKEND_UNAVAILABLE');
+    expect(item.status).toBe(200);
+    expect(item.body.data?.item?.id).toBe('7');
+
+    expect(recoveredAt).not.toBeNull();
+    expect(recoveredAt! - restartedAt).toBeLessThan(10_000);
+    expect(unhandled).toEqual([]);
+  }, 60_000);
+});

@@ -1,0 +1,186 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeRedis, createRedis, parseRedisTarget, type RedisClient } from '../../src/adapters/redis/redis-connection.ts';
+import { documentId, runPersisted, startTestGateway, type TestGateway } from '../fixtures/gateway-harness.ts';
+import { InstrumentedRanker } from '../fixtures/test-rankers.ts';
+
+// The Redis variant runs against the shared Redis 7 under a prefix of its own; it deletes
+// exactly the keys it saw written (by name), never scans.
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+interface FeedAnswer {
+  readonly xCache: string | null;
+  readonly text: string;
+}
+
+/** A HomeFeed over multipart/mixed (what clients send); the body is kept as text. */
+async function homeFeed(gw: TestGateway, headers: Record<string, string>, variables: Record<string, unknown> = { first: 5 }): Promise<FeedAnswer> {
+  const response = await fetch(gw.graphqlUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'multipart/mixed', ...headers },
+    body: JSON.stringify({ documentId: documentId('HomeFeed'), variables }),
+  });
+  const text = await response.text();
+  expect(response.status).toBe(200);
+  return { xCache: response.headers.get('x-cache'), text };
+}
+
+/** The refined ranking of a HomeFeed answer, whichever shape (streamed patch or one complete payload). */
+function refinedOf(text: string): any {
+  const match = /"refined":(\{"stage".*?"degradedReason":[^,]*)/.exec(text);
+  return match ? match[1] : null;
+}
+
+function recordEvent(gw: TestGateway, userId: string, itemId: string) {
+  return runPersisted(gw, 'RecordEvent', { input: { itemId, type: 'VIEW' } }, { 'x-user-id': userId });
+}
+
+const variants: Array<{ name: string; redis: boolean }> = [
+  { name: 'in-memory LRU', redis: false },
+  { name: 'Redis', redis: true },
+];
+
+for (const variant of variants) {
+  describe(`response cache (${variant.name})`, () => {
+    let gw: TestGateway;
+    let ranker: InstrumentedRanker;
+    let redis: RedisClient | null = null;
+    const prefix = `gwtest:${randomUUID().slice(0, 8)}:cache`;
+    const written = new Set<string>();
+    const viewers = new Set<string>();
+
+    beforeAll(async () => {
+      const env: Record<string, string> = { BUDGET_HOME_MS: '3000', BUDGET_CHECKOUT_MS: '3000', RESPONSE_CACHE: 'true' };
+      if (variant.redis) {
+        Object.assign(env, { REDIS_URL, REDIS_PREFIX: prefix });
+        redis = await createRedis(parseRedisTarget(REDIS_URL));
+      }
+      gw = await startTestGateway({ env, wrapRanker: (real) => (ranker = new InstrumentedRanker(real)) });
+      expect(gw.gateway.responseCache?.backend).toBe(variant.redis ? 'redis' : 'memory');
+      gw.gateway.responseCache!.subscribe((event) => {
+        if (event.kind === 'store') written.add(event.key);
+      });
+    });
+
+    afterAll(async () => {
+      await gw?.close();
+      if (redis) {
+        const keys = [...written, ...[...viewers].map((v) => `${prefix}:rc:gen:${encodeURIComponent(v)}`)];
+        if (keys.length > 0) await redis.del(...keys);
+        await closeRedis(redis);
+      }
+    });
+
+    const as = (userId: string) => {
+      viewers.add(`u:${userId}`);
+      return { 'x-user-id': userId };
+    };
+
+    it('answers the second identical HomeFeed of a viewer from the cache, without ranking', async () => {
+      const first = await homeFeed(gw, as('11'));
+      expect(first.xCache).toBe('MISS');
+      const callsAfterMiss = ranker.calls;
+      expect(callsAfterMiss).toBeGreaterThan(0);
+      const second = await homeFeed(gw, as('11'));
+      expect(second.xCache).toBe('HIT');
+      expect(ranker.calls).toBe(callsAfterMiss);
+      // One complete payload with both parts, the same rankings as the streamed miss.
+      expect(second.text).toContain('"responseCache":{"hit":true}');
+      expect(refinedOf(second.text)).toBe(refinedOf(first.text));
+      expect(refinedOf(second.text)).toContain('"degraded":false');
+      if (redis) {
+        const stored = [...written].filter((k) => k.startsWith(`${prefix}:rc:v:${encodeURIComponent('u:11')}:`));
+        expect(stored).toHaveLength(1);
+        const ttl = await redis.pttl(stored[0]!);
+        expect(ttl).toBeGreaterThan(20_000);
+        expect(ttl).toBeLessThanOrEqual(30_000);
+      }
+    });
+
+    it('keeps viewers apart: another viewer misses', async () => {
+      await homeFeed(gw, as('12'));
+      const before = ranker.calls;
+      const other = await homeFeed(gw, as('13'));
+      expect(other.xCache).toBe('MISS');
+      expect(ranker.calls).toBe(before + 1);
+      expect((await homeFeed(gw, as('12'))).xCache).toBe('HIT');
+    });
+
+    it('misses again after the viewer records an event, and only for that viewer', async () => {
+      await homeFeed(gw, as('14'));
+      await homeFeed(gw, as('15'));
+      expect((await homeFeed(gw, as('14'))).xCache).toBe('HIT');
+      const event = await recordEvent(gw, '14', '77');
+      expect(event.body.errors).toBeUndefined();
+      expect(event.body.data?.recordEvent.accepted).toBe(true);
+      const before = ranker.calls;
+      expect((await homeFeed(gw, as('14'))).xCache).toBe('MISS');
+      expect(ranker.calls).toBe(before + 1);
+      expect((await homeFeed(gw, as('14'))).xCache).toBe('HIT');
+      expect((await homeFeed(gw, as('15'))).xCache).toBe('HIT');
+    });
+
+    it('invalidates on POST /events too', async () => {
+      await homeFeed(gw, as('16'));
+      expect((await homeFeed(gw, as('16'))).xCache).toBe('HIT');
+      const response = await fetch(`${gw.url}/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-ndjson', 'x-user-id': '16' },
+        body: `${JSON.stringify({ itemId: '78', type: 'CLICK' })}\n`,
+      });
+      expect(((await response.json()) as { accepted: number }).accepted).toBe(1);
+      expect((await homeFeed(gw, as('16'))).xCache).toBe('MISS');
+    });
+
+    it('never caches CHECKOUT (TTL 0)', async () => {
+      const before = ranker.calls;
+      const a = await homeFeed(gw, as('17'), { first: 5, surface: 'CHECKOUT' });
+      const b = await homeFeed(gw, as('17'), { first: 5, surface: 'CHECKOUT' });
+      expect(a.xCache).toBeNull();
+      expect(b.xCache).toBeNull();
+      expect(ranker.calls).toBe(before + 2);
+    });
+
+    it('never caches mutations', async () => {
+      const a = await recordEvent(gw, '18', '79');
+      const b = await recordEvent(gw, '18', '79');
+      viewers.add('u:18');
+      expect(a.headers.get('x-cache')).toBeNull();
+      expect(b.headers.get('x-cache')).toBeNull();
+      expect(a.body.data?.recordEvent.eventId).toEqual(expect.any(String));
+      expect(b.body.data?.recordEvent.eventId).not.toBe(a.body.data?.recordEvent.eventId);
+      expect(b.body).not.toHaveProperty('extensions.responseCache');
+    });
+
+    it('counts hits and misses', async () => {
+      const stats = gw.gateway.responseCache!.stats;
+      const { hits, misses } = stats;
+      await homeFeed(gw, as('19'));
+      await homeFeed(gw, as('19'));
+      expect(stats.hits).toBe(hits + 1);
+      expect(stats.misses).toBe(misses + 1);
+    });
+  });
+}
+
+describe('response cache and degraded answers', () => {
+  it('never stores an answer whose refined ranking is degraded', async () => {
+    let ranker!: InstrumentedRanker;
+    const gw = await startTestGateway({
+      env: { BUDGET_HOME_MS: '50', RESPONSE_CACHE: 'true' },
+      wrapRanker: (real) => (ranker = new InstrumentedRanker(real, 1500)),
+    });
+    try {
+      const first = await homeFeed(gw, { 'x-user-id': '21' });
+      expect(first.xCache).toBe('MISS');
+      expect(refinedOf(first.text)).toContain('"degraded":true');
+      const second = await homeFeed(gw, { 'x-user-id': '21' });
+      expect(second.xCache).toBe('MISS');
+      expect(ranker.calls).toBe(2);
+      expect(gw.gateway.responseCache!.stats.stored).toBe(0);
+      expect(gw.gateway.responseCache!.stats.notStored).toBe(2);
+    } finally {
+      await gw.close();
+    }
+  });
+});

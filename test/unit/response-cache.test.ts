@@ -1,0 +1,118 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeRedis, createRedis, parseRedisTarget, type RedisClient } from '../../src/adapters/redis/redis-connection.ts';
+import { MemoryGenerations } from '../../src/gateway/response-cache/generations.ts';
+import { createGatewayResponseCache, hasDegradedRanking, stableJson } from '../../src/gateway/response-cache/response-cache.ts';
+
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const CONFIG = { enabled: true, ttlMs: { HOME: 30_000, ITEM_DETAIL: 60_000, SEARCH: 30_000, CHECKOUT: 0 }, maxEntries: 100 };
+const DOC = 'query HomeFeed { feed { coarse { degraded } } }';
+
+describe('response cache helpers', () => {
+  it('finds a degraded ranking anywhere in the data, the deferred refined part included', () => {
+    expect(hasDegradedRanking({ feed: { coarse: { degraded: false }, refined: { degraded: false } } })).toBe(false);
+    expect(hasDegradedRanking({ feed: { coarse: { degraded: false }, refined: { degraded: true } } })).toBe(true);
+    expect(hasDegradedRanking([{ a: [{ degraded: true }] }])).toBe(true);
+    expect(hasDegradedRanking(null)).toBe(false);
+  });
+
+  it('keys equal variables equally, whatever their order', () => {
+    expect(stableJson({ b: 1, a: { d: [1, 2], c: null } })).toBe(stableJson({ a: { c: null, d: [1, 2] }, b: 1 }));
+    expect(stableJson({ a: 1 })).not.toBe(stableJson({ a: 2 }));
+  });
+
+  it('scopes keys by viewer and generation; invalidation moves one viewer to a new key', async () => {
+    const cache = createGatewayResponseCache({ config: CONFIG, redis: null });
+    const a1 = await cache.keyFor('u:1', DOC, 'HomeFeed', { first: 5 });
+    const b1 = await cache.keyFor('u:2', DOC, 'HomeFeed', { first: 5 });
+    expect(a1).not.toBe(b1);
+    expect(await cache.keyFor('u:1', DOC, 'HomeFeed', { first: 6 })).not.toBe(a1);
+    expect(await cache.keyFor(null, DOC, 'HomeFeed', { first: 5 })).toMatch(/^gw:rc:anon:/);
+    await cache.invalidateViewer('u:1');
+    expect(await cache.keyFor('u:1', DOC, 'HomeFeed', { first: 5 })).not.toBe(a1);
+    expect(await cache.keyFor('u:2', DOC, 'HomeFeed', { first: 5 })).toBe(b1);
+    expect(cache.stats.invalidations).toBe(1);
+  });
+
+  it('prunes in-memory generation records older than their TTL', async () => {
+    let now = 0;
+    const generations = new MemoryGenerations(1_000, () => now);
+    await generations.bump('a');
+    const token = await generations.current('a');
+    expect(token).not.toBe('0');
+    now = 5_000;
+    await generations.bump('b');
+    expect(generations.size).toBe(1);
+    expect(await generations.current('a')).toBe('0');
+  });
+});
+
+describe('response cache invalidation in Redis on a keyspace of 100,000 other keys', () => {
+  let redis: RedisClient;
+  const prefix = `gwtest:${randomUUID().slice(0, 8)}:rcbulk`;
+  const bulkKeys = Array.from({ length: 100_000 }, (_, i) => `${prefix}:other:${i}`);
+  const ownKeys: string[] = [];
+
+  beforeAll(async () => {
+    redis = await createRedis(parseRedisTarget(REDIS_URL));
+    for (let start = 0; start < bulkKeys.length; start += 10_000) {
+      const pipeline = redis.pipeline();
+      // A safety expiry too, should the test die before its cleanup.
+      for (const key of bulkKeys.slice(start, start + 10_000)) pipeline.set(key, 'x', 'PX', 600_000);
+      await pipeline.exec();
+    }
+  }, 60_000);
+
+  afterAll(async () => {
+    if (!redis) return;
+    for (let start = 0; start < bulkKeys.length; start += 10_000) await redis.unlink(...bulkKeys.slice(start, start + 10_000));
+    if (ownKeys.length > 0) await redis.unlink(...ownKeys);
+    await closeRedis(redis);
+  }, 60_000);
+
+  it('invalidates a viewer with one SET of one key: no KEYS, no SCAN, nothing else touched', async () => {
+    const cache = createGatewayResponseCache({ config: CONFIG, redis: { client: redis, prefix } });
+    const viewer = 'u:42';
+    const genKey = `${prefix}:rc:gen:${encodeURIComponent(viewer)}`;
+    ownKeys.push(genKey);
+    // Entries of this viewer and of others, as the plugin writes them (SET ... PX).
+    const before = await cache.keyFor(viewer, DOC, 'HomeFeed', { first: 5 });
+    const other = await cache.keyFor('u:43', DOC, 'HomeFeed', { first: 5 });
+    ownKeys.push(before, other);
+    await redis.set(before, JSON.stringify({ data: { v: 1 } }), 'PX', 30_000);
+    await redis.set(other, JSON.stringify({ data: { v: 2 } }), 'PX', 30_000);
+
+    // Count every command sent while invalidating (ioredis routes all commands through sendCommand).
+    const sent: Array<{ name: string; args: unknown[] }> = [];
+    const original = redis.sendCommand.bind(redis);
+    (redis as { sendCommand: unknown }).sendCommand = (command: { name: string; args: unknown[] }, ...rest: unknown[]) => {
+      sent.push({ name: command.name.toLowerCase(), args: command.args });
+      return (original as (...a: unknown[]) => unknown)(command, ...rest);
+    };
+    let elapsedMs: number;
+    try {
+      const started = performance.now();
+      await cache.invalidateViewer(viewer);
+      elapsedMs = performance.now() - started;
+    } finally {
+      (redis as { sendCommand: unknown }).sendCommand = original;
+    }
+
+    expect(sent.map((c) => c.name)).toEqual(['set']);
+    expect(sent[0]!.args[0]).toBe(genKey);
+    expect(sent.some((c) => ['keys', 'scan', 'smembers', 'del', 'unlink'].includes(c.name))).toBe(false);
+    expect(elapsedMs).toBeLessThan(100);
+    const genTtl = await redis.pttl(genKey);
+    expect(genTtl).toBeGreaterThan(60_000);
+    expect(genTtl).toBeLessThanOrEqual(60_000 + 60_000);
+
+    // The viewer's next request reads a new key; the other viewer's is unchanged; nothing else moved.
+    const after = await cache.keyFor(viewer, DOC, 'HomeFeed', { first: 5 });
+    expect(after).not.toBe(before);
+    expect(await cache.keyFor('u:43', DOC, 'HomeFeed', { first: 5 })).toBe(other);
+    expect(await redis.exists(before, other)).toBe(2);
+    let present = 0;
+    for (let start = 0; start < bulkKeys.length; start += 10_000) present += await redis.exists(...bulkKeys.slice(start, start + 10_000));
+    expect(present).toBe(100_000);
+  });
+});
