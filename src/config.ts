@@ -34,7 +34,12 @@ export interface Config {
   readonly rankerPrecision: 'fp32' | 'int8';
   readonly inference: InferenceConfig;
   /** Redis for the feature store, catalog, sessions, trending and events; null = in memory. */
-  readonly redis: { readonly url: string; readonly prefix: string } | null;
+  readonly redis: {
+    readonly url: string;
+    readonly prefix: string;
+    /** A Redis call slower than this counts as failed (the breaker and the fallbacks take over). */
+    readonly callTimeoutMs: number;
+  } | null;
   /** The per-viewer response cache (Redis when `redis` is set, else an in-memory LRU). */
   readonly responseCache: ResponseCacheConfig;
 }
@@ -104,7 +109,9 @@ export function loadConfig(env: Env = process.env): Config {
     rankerThreads: int(env, 'RANKER_THREADS', Math.max(1, Math.min(4, availableParallelism() - 1)), 1, 64),
     rankerQueueLimit: int(env, 'RANKER_QUEUE_LIMIT', 256, 1, 100_000),
     rankerPrecision: oneOf(env, 'RANKER_PRECISION', ['fp32', 'int8'] as const, 'fp32'),
-    redis: env.REDIS_URL ? { url: redisUrl(env.REDIS_URL), prefix: env.REDIS_PREFIX || 'gw' } : null,
+    redis: env.REDIS_URL
+      ? { url: redisUrl(env.REDIS_URL), prefix: env.REDIS_PREFIX || 'gw', callTimeoutMs: int(env, 'REDIS_CALL_TIMEOUT_MS', 250, 1, 60_000) }
+      : null,
     responseCache: {
       enabled: bool(env, 'RESPONSE_CACHE', true),
       ttlMs: {

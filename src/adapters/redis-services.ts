@@ -38,7 +38,7 @@ export async function createRedisServices(
     }
     // Every Redis-backed port goes through one breaker: while Redis is unreachable, feeds answer
     // from in-process state (artifacts' catalog, last good trending) with degraded flags.
-    const breaker = new StoreBreaker();
+    const breaker = new StoreBreaker({ callTimeoutMs: config.redis.callTimeoutMs });
     const trending = await RedisTrending.open(client, { prefix, baseline: await featureStore.getTrendingBaseline() });
     const services: PipelineServices = {
       featureStore: new ResilientFeatureStore(featureStore, breaker),

@@ -4,8 +4,12 @@ import type { Deadline } from './deadline.ts';
 
 /** Budget left on top of the remote model's p95 before it is worth trying. */
 export const REMOTE_MARGIN_MS = 10;
-/** Time kept back from the remote call so the local fallback still fits in the deadline. */
-export const LOCAL_FALLBACK_RESERVE_MS = 10;
+/**
+ * Time kept back from the remote call so the local fallback still fits in the deadline: this
+ * share of the remaining budget, and never less than the floor.
+ */
+export const LOCAL_FALLBACK_RESERVE_SHARE = 0.3;
+export const LOCAL_FALLBACK_RESERVE_MIN_MS = 10;
 /** Surfaces that never wait on the network: their budget is too tight to gamble on. */
 export const LOCAL_ONLY_SURFACES: ReadonlySet<Surface> = new Set(['CHECKOUT']);
 
@@ -28,7 +32,8 @@ export function hybridScorer(surface: Surface, local: Ranker, remote: ObservedRa
     if (remote && !LOCAL_ONLY_SURFACES.has(surface) && deadline.remainingMs() >= remote.observedP95Ms() + REMOTE_MARGIN_MS) {
       try {
         // A copy: the local ranker transfers (detaches) the buffer it is given.
-        const scores = await remote.score(features.slice(), rows, deadline.minus(LOCAL_FALLBACK_RESERVE_MS));
+        const reserveMs = Math.max(LOCAL_FALLBACK_RESERVE_MIN_MS, deadline.remainingMs() * LOCAL_FALLBACK_RESERVE_SHARE);
+        const scores = await remote.score(features.slice(), rows, deadline.minus(reserveMs));
         return { scores, model: remote.modelId };
       } catch (error) {
         if (!(error instanceof RankerError)) throw error;
