@@ -175,8 +175,9 @@ describe('Redis outage under load', () => {
     const workers = Array.from({ length: CONCURRENCY }, worker);
 
     await new Promise((r) => setTimeout(r, HEALTHY_MS));
-    await stopRedis();
+    // The outage starts when the kill is sent: a request can fail before stopRedis() returns.
     const killedAt = performance.now();
+    await stopRedis();
     phase = 'outage';
     await new Promise((r) => setTimeout(r, OUTAGE_MS));
 
