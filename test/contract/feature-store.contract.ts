@@ -1,10 +1,38 @@
 import { describe, expect, it } from 'vitest';
+import type { Artifacts } from '../../src/offline/artifacts.ts';
 import type { FeatureStore } from '../../src/ports/feature-store.ts';
+
+export interface ExpectedFeatures {
+  userId: string;
+  userVector: Float32Array;
+  itemId: string;
+  itemVector: Float32Array;
+  popularity: number;
+  genreMask: number;
+  year: number | null;
+  headUserId: string;
+}
+
+/** What a store loaded from `artifacts` must answer for a sample user, item and head user. */
+export function expectedFeatures(artifacts: Artifacts): ExpectedFeatures {
+  const d = artifacts.manifest.dimension;
+  const item = artifacts.items[7]!;
+  return {
+    userId: artifacts.userIds[3]!,
+    userVector: artifacts.userVectors.slice(3 * d, 4 * d),
+    itemId: item.id,
+    itemVector: artifacts.itemVectors.slice(7 * d, 8 * d),
+    popularity: item.popularity,
+    genreMask: item.genres.reduce((m, g) => m | (1 << artifacts.manifest.genres.indexOf(g)), 0),
+    year: item.year,
+    headUserId: [...artifacts.precomputed.keys()][0]!,
+  };
+}
 
 /** What any FeatureStore must do, given a store loaded with `expected`. Run per adapter. */
 export function featureStoreContract(
   name: string,
-  open: () => Promise<{ store: FeatureStore; expected: { userId: string; userVector: Float32Array; itemId: string; itemVector: Float32Array; popularity: number; genreMask: number; year: number | null; headUserId: string } }>,
+  open: () => Promise<{ store: FeatureStore; expected: ExpectedFeatures }>,
 ): void {
   describe(`FeatureStore contract: ${name}`, () => {
     it('answers a batch in key order, with null for unknown keys', async () => {

@@ -8,7 +8,7 @@ import type { RedisClient } from '../../src/adapters/redis/redis-connection.ts';
 import { RedisFeatureStore } from '../../src/adapters/redis/redis-feature-store.ts';
 import { loadArtifacts } from '../../src/offline/artifacts.ts';
 import type { Artifacts } from '../../src/offline/artifacts.ts';
-import { featureStoreContract } from './feature-store.contract.ts';
+import { expectedFeatures, featureStoreContract } from './feature-store.contract.ts';
 
 // The Redis adapters run the suites the in-memory ones run, against the real Redis on
 // 127.0.0.1:6379, under a prefix of their own that is removed afterwards.
@@ -37,22 +37,7 @@ afterAll(async () => {
   }
 });
 
-featureStoreContract('redis', async () => {
-  const d = artifacts.manifest.dimension;
-  return {
-    store,
-    expected: {
-      userId: artifacts.userIds[3]!,
-      userVector: artifacts.userVectors.slice(3 * d, 4 * d),
-      itemId: artifacts.items[7]!.id,
-      itemVector: artifacts.itemVectors.slice(7 * d, 8 * d),
-      popularity: artifacts.items[7]!.popularity,
-      genreMask: artifacts.items[7]!.genres.reduce((m, g) => m | (1 << artifacts.manifest.genres.indexOf(g)), 0),
-      year: artifacts.items[7]!.year,
-      headUserId: [...artifacts.precomputed.keys()][0]!,
-    },
-  };
-});
+featureStoreContract('redis', async () => ({ store, expected: expectedFeatures(artifacts) }));
 
 describe('RedisFeatureStore beyond the contract', () => {
   it('answers precomputed lists and genres exactly as the artifacts have them', async () => {
