@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { parseCli } from '../cli/parse-cli.ts';
 import { resolve } from 'node:path';
 import { buildArtifacts } from './build-artifacts.ts';
 import { buildSyntheticArtifacts } from './build-synthetic-artifacts.ts';
@@ -32,34 +32,25 @@ Options:
 `;
 
 async function main(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        out: { type: 'string', default: 'artifacts' },
-        movielens: { type: 'string' },
-        'no-heavy': { type: 'boolean', default: false },
-        'positive-threshold': { type: 'string', default: '4' },
-        'time-cut': { type: 'string' },
-        items: { type: 'string', default: String(DEFAULT_ITEMS) },
-        users: { type: 'string', default: String(DEFAULT_USERS) },
-        dim: { type: 'string', default: String(DEFAULT_DIMENSION) },
-        seed: { type: 'string', default: '42' },
-        quiet: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
+  const parsed = parseCli(
+    argv,
+    {
+      out: { type: 'string', default: 'artifacts' },
+      movielens: { type: 'string' },
+      'no-heavy': { type: 'boolean', default: false },
+      'positive-threshold': { type: 'string', default: '4' },
+      'time-cut': { type: 'string' },
+      items: { type: 'string', default: String(DEFAULT_ITEMS) },
+      users: { type: 'string', default: String(DEFAULT_USERS) },
+      dim: { type: 'string', default: String(DEFAULT_DIMENSION) },
+      seed: { type: 'string', default: '42' },
+      quiet: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    USAGE,
+  );
+  if (parsed.exitCode !== undefined) return parsed.exitCode;
+  const { values } = parsed;
   const items = integer('--items', values.items, 1);
   const users = integer('--users', values.users, 1);
   const dimension = integer('--dim', values.dim, MIN_DIMENSION, MAX_DIMENSION);

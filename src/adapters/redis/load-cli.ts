@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { parseCli } from '../../cli/parse-cli.ts';
 import { resolve } from 'node:path';
 import { loadArtifacts } from '../../offline/artifacts.ts';
 import { createProgress, formatDuration } from '../../offline/progress.ts';
@@ -30,31 +30,22 @@ Options:
 `;
 
 async function main(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        artifacts: { type: 'string' },
-        redis: { type: 'string', default: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' },
-        prefix: { type: 'string', default: process.env.REDIS_PREFIX ?? 'gw' },
-        buckets: { type: 'string', default: String(DEFAULT_BUCKETS) },
-        chunk: { type: 'string', default: String(LOAD_CHUNK_COMMANDS) },
-        'retire-delay-ms': { type: 'string', default: String(RETIRE_DELAY_MS) },
-        quiet: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
+  const parsed = parseCli(
+    argv,
+    {
+      artifacts: { type: 'string' },
+      redis: { type: 'string', default: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' },
+      prefix: { type: 'string', default: process.env.REDIS_PREFIX ?? 'gw' },
+      buckets: { type: 'string', default: String(DEFAULT_BUCKETS) },
+      chunk: { type: 'string', default: String(LOAD_CHUNK_COMMANDS) },
+      'retire-delay-ms': { type: 'string', default: String(RETIRE_DELAY_MS) },
+      quiet: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    USAGE,
+  );
+  if (parsed.exitCode !== undefined) return parsed.exitCode;
+  const { values } = parsed;
   if (!values.artifacts) {
     process.stderr.write(`--artifacts is required\n\n${USAGE}`);
     return 2;
