@@ -40,6 +40,10 @@ export async function generateCandidates(
 ): Promise<CandidateSet> {
   // A failed store read (Redis down) is not an error here: no user features / no session,
   // and the answer says it is degraded.
+  // The precomputed list is read beside the user and the session, not after them: one round
+  // trip to the store instead of two. A session viewer does not use it (one wasted GET).
+  // A list that cannot be read is skipped: the user's vector against the index is as good.
+  const precomputedRead = viewer.userId ? services.featureStore.getPrecomputed(viewer.userId).catch(() => null) : null;
   const [loadedUser, loadedSession] = await Promise.all([
     viewer.userId ? loaders.user.load(viewer.userId).catch((): typeof UNAVAILABLE => UNAVAILABLE) : null,
     viewer.key ? services.sessions.get(viewer.key).catch((): typeof UNAVAILABLE => UNAVAILABLE) : null,
@@ -64,8 +68,7 @@ export async function generateCandidates(
   }
   if (user) {
     const inputs: ViewerInputs = { user: user.vector, genreProfile, sessionDirection: null, sessionWeight: 0 };
-    // A precomputed list that cannot be read is skipped: the user's vector against the index is as good.
-    const precomputed = await services.featureStore.getPrecomputed(viewer.userId!).catch(() => null);
+    const precomputed = await precomputedRead;
     if (precomputed && precomputed.length > 0) {
       return { source: 'PRECOMPUTED', viewer: inputs, candidates: precomputed.slice(0, CANDIDATE_COUNT) };
     }

@@ -1,15 +1,14 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startLocalRanker } from '../../src/adapters/embedded-services.ts';
 import { loadArtifactsIntoRedis } from '../../src/adapters/redis/load-artifacts.ts';
-import { closeRedis, createRedis } from '../../src/adapters/redis/redis-connection.ts';
+import { closeRedis } from '../../src/adapters/redis/redis-connection.ts';
 import { createRedisServices } from '../../src/adapters/redis-services.ts';
 import { loadConfig } from '../../src/config.ts';
 import { startGateway, type RunningGateway } from '../../src/gateway/gateway.ts';
 import { loadArtifacts, type Artifacts } from '../../src/offline/artifacts.ts';
 import { documentId, runPersisted } from '../fixtures/gateway-harness.ts';
 import { fetchIncremental } from '../fixtures/incremental.ts';
+import { PrivateRedis } from '../fixtures/private-redis.ts';
 
 // A private redis-server on a free loopback port (no persistence), killed and restarted
 // mid-load: the gateway must keep answering 200 with data, degraded, and recover by itself.
@@ -20,8 +19,7 @@ const RECOVERY_LIMIT_MS = 15_000;
 const MAX_REQUESTS = 4_000;
 const CONCURRENCY = 3;
 
-let port: number;
-let redisProcess: ChildProcess | null = null;
+let redisServer: PrivateRedis;
 let artifacts: Artifacts;
 let gateway: RunningGateway;
 let closeServices: (() => Promise<void>) | null = null;
@@ -29,55 +27,30 @@ let graphqlUrl: string;
 const unhandled: unknown[] = [];
 const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port: p } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return p;
-}
-
-/** Starts redis-server on `port` and loads the artifacts into it under PREFIX. */
+/** (Re)starts the private redis-server and loads the artifacts into it under PREFIX. */
 async function startRedis(): Promise<void> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'], { stdio: 'ignore' });
-  redisProcess = child;
-  const url = `redis://127.0.0.1:${port}`;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const admin = await createRedis(url, { connectTimeoutMs: 500 });
-      try {
-        await loadArtifactsIntoRedis(admin, artifacts, { prefix: PREFIX, retireDelayMs: 0 });
-      } finally {
-        await closeRedis(admin);
-      }
-      return;
-    } catch (error) {
-      if (attempt >= 50) throw error;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+  await redisServer.start();
+  const admin = await redisServer.connect();
+  try {
+    await loadArtifactsIntoRedis(admin, artifacts, { prefix: PREFIX, retireDelayMs: 0 });
+  } finally {
+    await closeRedis(admin);
   }
 }
 
-async function stopRedis(): Promise<void> {
-  const child = redisProcess;
-  redisProcess = null;
-  if (!child || child.exitCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGKILL');
-  await exited;
-}
+const stopRedis = (): Promise<void> => redisServer.stop();
 
 beforeAll(async () => {
   process.on('unhandledRejection', onUnhandled);
   artifacts = await loadArtifacts(inject('artifactsDir'));
-  port = await freePort();
+  redisServer = await PrivateRedis.onFreePort();
   await startRedis();
   const config = loadConfig({
     PORT: '0',
     HOST: '127.0.0.1',
     RANKER_THREADS: '1',
     ARTIFACTS_DIR: artifacts.dir,
-    REDIS_URL: `redis://127.0.0.1:${port}`,
+    REDIS_URL: redisServer.url,
     REDIS_PREFIX: PREFIX,
     // A dead Redis fails at once (no offline queue); a generous timeout keeps a merely slow call
     // on this shared 2-core machine from degrading answers in the healthy phase.
@@ -154,6 +127,17 @@ async function feedRequest(phase: Phase, n: number): Promise<Sample> {
   };
 }
 
+/** Two valid events and one that breaks the contract, for viewer 3. */
+async function postEvents(): Promise<{ status: number; headers: Headers; body: unknown }> {
+  const lines = [{ itemId: '5', type: 'CLICK' }, { itemId: '9', type: 'VIEW' }, { itemId: 'no-such-item', type: 'CLICK' }];
+  const response = await fetch(`${gateway.url}/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-ndjson', 'x-user-id': '3' },
+    body: lines.map((l) => JSON.stringify(l)).join('\n'),
+  });
+  return { status: response.status, headers: response.headers, body: await response.json() };
+}
+
 function p99(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.99) - 1)] ?? 0;
@@ -185,6 +169,8 @@ describe('Redis outage under load', () => {
     const event = await runPersisted({ graphqlUrl }, 'RecordEvent', { input: { itemId: '5', type: 'CLICK' } }, { 'x-user-id': '3' });
     // ItemDetail resolves from the in-process catalog.
     const item = await runPersisted({ graphqlUrl }, 'ItemDetail', { id: '7' }, { 'x-user-id': '3' });
+    // A bulk batch is refused whole with 503 + Retry-After, so the client keeps it and sends it again.
+    const eventsInOutage = await postEvents();
 
     phase = 'recovery';
     const spawnedAt = performance.now();
@@ -202,6 +188,7 @@ describe('Redis outage under load', () => {
     }
     stop = true;
     await Promise.all(workers);
+    const eventsRetried = await postEvents();
 
     // Requests in flight when Redis died count as outage ones.
     const healthy = samples.filter((s) => s.phase === 'healthy' && s.at + s.latencyMs < killedAt);
@@ -230,6 +217,11 @@ describe('Redis outage under load', () => {
     expect(event.body.errors?.[0]?.extensions?.code).toBe('BACKEND_UNAVAILABLE');
     expect(item.status).toBe(200);
     expect(item.body.data?.item?.id).toBe('7');
+    expect(eventsInOutage.status).toBe(503);
+    expect(eventsInOutage.headers.get('retry-after')).toBe('1');
+    expect((eventsInOutage.body as { errors: Array<{ extensions: { code: string } }> }).errors[0]!.extensions.code).toBe('BACKEND_UNAVAILABLE');
+    expect(eventsRetried.status).toBe(200);
+    expect(eventsRetried.body).toMatchObject({ received: 3, accepted: 2, deadLettered: 1 });
 
     expect(recoveredAt).not.toBeNull();
     expect(recoveredAt! - restartedAt).toBeLessThan(10_000);

@@ -50,8 +50,9 @@ export function parseRedisTarget(url: string): RedisTarget {
 /**
  * Connects to Redis and resolves once it is ready; rejects (and disconnects) when the first
  * connection fails. Commands never wait in an offline queue: while Redis is unreachable they
- * reject at once, so a dead Redis degrades requests instead of piling them up. On a Cluster,
- * auto-pipelining is on, so per-slot MGETs issued together reach each shard as one write.
+ * reject at once, so a dead Redis degrades requests instead of piling them up. Auto-pipelining
+ * is on: commands issued in one tick (a request's user, session and precomputed reads; on a
+ * Cluster, the per-slot MGETs of one batch) reach each node as one write.
  */
 export async function createRedis(target: RedisTarget, options: RedisConnectionOptions = {}): Promise<RedisClient> {
   const connectTimeout = options.connectTimeoutMs ?? REDIS_CONNECT_TIMEOUT_MS;
@@ -64,7 +65,7 @@ export async function createRedis(target: RedisTarget, options: RedisConnectionO
   const retryStrategy = (attempt: number): number => Math.min(attempt * 100, RECONNECT_MAX_DELAY_MS);
   const client: RedisClient =
     typeof target === 'string'
-      ? new Redis(target, { ...common, lazyConnect: true, enableOfflineQueue: false, retryStrategy })
+      ? new Redis(target, { ...common, lazyConnect: true, enableOfflineQueue: false, enableAutoPipelining: true, retryStrategy })
       : new Cluster(
           target.cluster.map((n) => ({ host: n.host, port: n.port })),
           {

@@ -1,0 +1,121 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startLocalRanker } from '../../src/adapters/embedded-services.ts';
+import { loadArtifactsIntoRedis } from '../../src/adapters/redis/load-artifacts.ts';
+import { closeRedis, type RedisClient } from '../../src/adapters/redis/redis-connection.ts';
+import { createRedisServices } from '../../src/adapters/redis-services.ts';
+import { loadConfig } from '../../src/config.ts';
+import { startGateway, type RunningGateway } from '../../src/gateway/gateway.ts';
+import { loadArtifacts, type Artifacts } from '../../src/offline/artifacts.ts';
+import { documentId, runPersisted } from '../fixtures/gateway-harness.ts';
+import { fetchIncremental } from '../fixtures/incremental.ts';
+import { PrivateRedis } from '../fixtures/private-redis.ts';
+import { trackStoreWaits, type StoreWaits } from '../fixtures/store-waits.ts';
+
+// Round trips to Redis per uncached HomeFeed (coarse, then refined over multipart), counted
+// two ways: sequential waits on the stores (what latency pays) and commands Redis executed
+// (INFO commandstats of a private redis-server, so no one else's commands are counted).
+const PREFIX = 'trips';
+const MAX_ROUND_TRIPS = 3;
+
+let redisServer: PrivateRedis;
+let admin: RedisClient;
+let artifacts: Artifacts;
+let gateway: RunningGateway;
+let tracked: StoreWaits;
+let closeServices: (() => Promise<void>) | null = null;
+
+beforeAll(async () => {
+  artifacts = await loadArtifacts(inject('artifactsDir'));
+  redisServer = await PrivateRedis.start();
+  admin = await redisServer.connect();
+  await loadArtifactsIntoRedis(admin, artifacts, { prefix: PREFIX, retireDelayMs: 0 });
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    RANKER_THREADS: '1',
+    ARTIFACTS_DIR: artifacts.dir,
+    REDIS_URL: redisServer.url,
+    REDIS_PREFIX: PREFIX,
+    REDIS_CALL_TIMEOUT_MS: '2000',
+    RESPONSE_CACHE: 'false',
+    BUDGET_HOME_MS: '3000',
+  });
+  const ranker = await startLocalRanker(artifacts, config);
+  const redis = await createRedisServices(artifacts, config, ranker, null);
+  closeServices = redis.close;
+  tracked = trackStoreWaits(redis.services);
+  gateway = await startGateway(config, tracked.services);
+}, 60_000);
+
+afterAll(async () => {
+  await gateway?.close();
+  await closeServices?.().catch(() => {});
+  if (admin) await closeRedis(admin);
+  await redisServer?.stop();
+});
+
+async function commandCounts(): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  for (const match of String(await admin.info('commandstats')).matchAll(/^cmdstat_([a-z|]+):calls=(\d+)/gm)) counts.set(match[1]!, Number(match[2]));
+  return counts;
+}
+
+/** Commands between two commandstats readings, without the INFO calls themselves. */
+function commandsBetween(before: Map<string, number>, after: Map<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [cmd, calls] of after) {
+    const n = calls - (before.get(cmd) ?? 0);
+    if (n > 0 && cmd !== 'info') out[cmd] = n;
+  }
+  return out;
+}
+
+/** One uncached HomeFeed, both payloads read; returns the round trips and commands it cost. */
+async function homeFeed(headers: Record<string, string>): Promise<{ waits: number; commands: Record<string, number>; source: string }> {
+  const before = await commandCounts();
+  tracked.reset();
+  const { status, parts } = await fetchIncremental(
+    `${gateway.url}/graphql`,
+    { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ documentId: documentId('HomeFeed'), variables: { first: 10 } }) },
+    'multipart/mixed',
+  );
+  const waits = tracked.waits();
+  const commands = commandsBetween(before, await commandCounts());
+  expect(status).toBe(200);
+  const coarse = parts[0]?.body?.data?.feed?.coarse;
+  const refined = parts.map((p) => p.body?.incremental?.[0]?.data?.refined).find(Boolean);
+  expect(coarse?.degraded).toBe(false);
+  expect(refined?.degraded).toBe(false);
+  expect(refined?.items).toHaveLength(10);
+  expect(refined.items.every((r: { item: { id: string } | null }) => r.item?.id)).toBe(true);
+  return { waits, commands, source: coarse.source };
+}
+
+describe('Redis round trips per uncached HomeFeed', () => {
+  it('reads user, session and precomputed list in one round trip; features, then refined metadata: at most 3', async () => {
+    const headUser = [...artifacts.precomputed.keys()][0]!;
+    const plainUser = artifacts.userIds.find((id) => !artifacts.precomputed.has(id))!;
+    // One warm request per path outside the count (connections, JIT, first ranker call).
+    await homeFeed({ 'x-user-id': plainUser });
+
+    const precomputed = await homeFeed({ 'x-user-id': headUser });
+    const ann = await homeFeed({ 'x-user-id': plainUser });
+    const click = await runPersisted({ graphqlUrl: `${gateway.url}/graphql` }, 'RecordEvent', { input: { itemId: artifacts.items[3]!.id, type: 'CLICK' } }, { 'x-user-id': plainUser });
+    expect(click.body.errors).toBeUndefined();
+    const session = await homeFeed({ 'x-user-id': plainUser });
+    console.log('round trips / commands per HomeFeed:', JSON.stringify({ precomputed, ann, session }));
+
+    expect([precomputed.source, ann.source, session.source]).toEqual(['PRECOMPUTED', 'ANN', 'SESSION']);
+    for (const answer of [precomputed, ann, session]) {
+      expect(answer.waits).toBeGreaterThanOrEqual(2); // candidates, then their features: it cannot be fewer
+      expect(answer.waits).toBeLessThanOrEqual(MAX_ROUND_TRIPS);
+      // One command per kind: user features, session, precomputed list, candidate features, and
+      // item metadata for the coarse page and for what the refined page added.
+      expect(answer.commands.hgetall).toBe(1);
+      expect(answer.commands.get).toBe(1);
+      expect(answer.commands.mget).toBeGreaterThanOrEqual(3);
+      expect(answer.commands.mget).toBeLessThanOrEqual(4);
+      expect(Object.keys(answer.commands).sort()).toEqual(['get', 'hgetall', 'mget']);
+    }
+  }, 60_000);
+});
