@@ -10,6 +10,7 @@ import { RedisFeatureStore } from './redis/redis-feature-store.ts';
 import { RedisSessionStore } from './redis/redis-session-store.ts';
 import { RedisTrending } from './redis/redis-trending.ts';
 import { MemoryCatalog } from './memory/memory-catalog.ts';
+import { MemoryFeatureStore } from './memory/memory-feature-store.ts';
 import { StoreBreaker } from './resilient-breaker.ts';
 import { ResilientCatalog, ResilientEventLog, ResilientFeatureStore, ResilientSessionStore, ResilientTrending } from './resilient-stores.ts';
 
@@ -37,11 +38,11 @@ export async function createRedisServices(
       );
     }
     // Every Redis-backed port goes through one breaker: while Redis is unreachable, feeds answer
-    // from in-process state (artifacts' catalog, last good trending) with degraded flags.
+    // from in-process state (artifacts' features and catalog, last good trending) with degraded flags.
     const breaker = new StoreBreaker({ callTimeoutMs: config.redis.callTimeoutMs });
     const trending = await RedisTrending.open(client, { prefix, baseline: await featureStore.getTrendingBaseline() });
     const services: PipelineServices = {
-      featureStore: new ResilientFeatureStore(featureStore, breaker),
+      featureStore: new ResilientFeatureStore(featureStore, new MemoryFeatureStore(artifacts), breaker),
       catalog: new ResilientCatalog(catalog, new MemoryCatalog(artifacts.items), breaker),
       candidateIndex: await createCandidateIndex(artifacts.itemVectors, artifacts.items.map((i) => i.id), manifest.dimension, { dir: artifacts.dir }),
       ranker,

@@ -9,13 +9,22 @@ import type { StoreBreaker } from './resilient-breaker.ts';
  * Decorators that keep the gateway answering while Redis is unreachable. Each implements the
  * same port as the Redis adapter it wraps and sends every call through one shared
  * StoreBreaker (short timeout, opens after consecutive failures). Where an in-process copy
- * exists (catalog, trending) it answers instead; elsewhere the call rejects with the coded
+ * exists (features, catalog, trending) it answers instead; elsewhere the call rejects with the coded
  * BACKEND_UNAVAILABLE error, which the pipeline turns into a degraded answer.
  */
 
-/** Feature store: no in-process copy of features; failures reject with BACKEND_UNAVAILABLE. */
+/**
+ * Feature store: while Redis cannot answer, the artifacts folder the gateway loaded (the same
+ * version the loader put in Redis, checked at start) answers instead, so a known user still
+ * gets candidates from the local index. The session is what is lost; its failure marks the
+ * answer degraded.
+ */
 export class ResilientFeatureStore implements FeatureStore {
-  constructor(private readonly primary: FeatureStore, private readonly breaker: StoreBreaker) {}
+  constructor(
+    private readonly primary: FeatureStore,
+    private readonly fallback: FeatureStore,
+    private readonly breaker: StoreBreaker,
+  ) {}
 
   get dimension(): number {
     return this.primary.dimension;
@@ -26,15 +35,23 @@ export class ResilientFeatureStore implements FeatureStore {
   }
 
   getUserFeatures(userIds: readonly string[]): Promise<(UserFeatures | null)[]> {
-    return this.breaker.run('user features', () => this.primary.getUserFeatures(userIds));
+    return this.orFallback('user features', (store) => store.getUserFeatures(userIds));
   }
 
   getItemFeatures(itemIds: readonly string[]): Promise<(ItemFeatures | null)[]> {
-    return this.breaker.run('item features', () => this.primary.getItemFeatures(itemIds));
+    return this.orFallback('item features', (store) => store.getItemFeatures(itemIds));
   }
 
   getPrecomputed(userId: string): Promise<readonly ScoredItemId[] | null> {
-    return this.breaker.run('precomputed lists', () => this.primary.getPrecomputed(userId));
+    return this.orFallback('precomputed lists', (store) => store.getPrecomputed(userId));
+  }
+
+  private async orFallback<T>(what: string, read: (store: FeatureStore) => Promise<T>): Promise<T> {
+    try {
+      return await this.breaker.run(what, () => read(this.primary));
+    } catch {
+      return read(this.fallback);
+    }
   }
 }
 

@@ -19,8 +19,9 @@ export interface CandidateSet {
   /** Best first, by retrieval score; items the session just touched are left out. */
   readonly candidates: readonly ScoredItemId[];
   /**
-   * Set when a store failed and the set is a fallback (BACKEND_UNAVAILABLE: trending instead
-   * of the viewer's own candidates); the coarse answer is then marked degraded.
+   * Set when a store failed and the set is a fallback (BACKEND_UNAVAILABLE: without the
+   * session, or trending instead of the viewer's own candidates); both rankings are then
+   * marked degraded, and neither is cached.
    */
   readonly degradedReason?: DegradedReason | null;
 }
@@ -70,9 +71,9 @@ export async function generateCandidates(
     const inputs: ViewerInputs = { user: user.vector, genreProfile, sessionDirection: null, sessionWeight: 0 };
     const precomputed = await precomputedRead;
     if (precomputed && precomputed.length > 0) {
-      return { source: 'PRECOMPUTED', viewer: inputs, candidates: precomputed.slice(0, CANDIDATE_COUNT) };
+      return { source: 'PRECOMPUTED', viewer: inputs, candidates: precomputed.slice(0, CANDIDATE_COUNT), degradedReason };
     }
-    return { source: 'ANN', viewer: inputs, candidates: await services.candidateIndex.search(user.vector, CANDIDATE_COUNT) };
+    return { source: 'ANN', viewer: inputs, candidates: await services.candidateIndex.search(user.vector, CANDIDATE_COUNT), degradedReason };
   }
   return { source: 'TRENDING', viewer: null, candidates: await services.trending.top(CANDIDATE_COUNT), degradedReason };
 }

@@ -47,12 +47,14 @@ export class FeedPlan {
       const scorer = hybridScorer(this.surface, this.services.ranker, this.services.remoteRanker);
       const outcome = await refineCandidates(set, this.first, scorer, this.loaders, this.deadline);
       if (!outcome.ok) return this.coarseOf(set, outcome.reason);
+      // Model-ranked, but from what was left when a store failed (the session, typically).
+      const storeFailure = set.degradedReason ?? null;
       return {
         stage: 'REFINED',
         source: set.source,
         model: outcome.model,
-        degraded: false,
-        degradedReason: null,
+        degraded: storeFailure !== null,
+        degradedReason: storeFailure,
         latencyMs: this.elapsedMs(),
         items: outcome.items,
       };

@@ -85,6 +85,9 @@ interface Sample {
   readonly coarseDegraded: boolean;
   readonly refinedDegraded: boolean | null;
   readonly reason: string | null;
+  /** Where the coarse candidates came from (the local index keeps known users personal in an outage). */
+  readonly source: string | null;
+  readonly refinedStage: string | null;
 }
 
 /** One feed request for a known user: CoarseFeed (plain JSON) or HomeFeed (coarse, then refined over multipart). */
@@ -103,6 +106,8 @@ async function feedRequest(phase: Phase, n: number): Promise<Sample> {
       coarseDegraded: coarse?.degraded === true,
       refinedDegraded: null,
       reason: coarse?.degradedReason ?? null,
+      source: coarse?.source ?? null,
+      refinedStage: null,
     };
   }
   const init = {
@@ -124,6 +129,8 @@ async function feedRequest(phase: Phase, n: number): Promise<Sample> {
     coarseDegraded: coarse?.degraded === true,
     refinedDegraded: refined ? refined.degraded === true : null,
     reason: coarse?.degradedReason ?? refined?.degradedReason ?? null,
+    source: coarse?.source ?? null,
+    refinedStage: refined?.stage ?? null,
   };
 }
 
@@ -211,6 +218,10 @@ describe('Redis outage under load', () => {
     const settled = outage.filter((s) => s.phase === 'outage' && s.at > killedAt + 200);
     expect(settled.length).toBeGreaterThan(0);
     expect(settled.every((s) => s.coarseDegraded && s.reason === 'BACKEND_UNAVAILABLE' && s.refinedDegraded !== false)).toBe(true);
+    // Known users stay personal: their vectors come from the in-process artifacts and their
+    // candidates from the local index (not trending), and the light model still ranks them.
+    expect(settled.every((s) => s.source === 'ANN' || s.source === 'PRECOMPUTED')).toBe(true);
+    expect(settled.filter((s) => s.refinedStage !== null).every((s) => s.refinedStage === 'REFINED')).toBe(true);
     expect(outageP99).toBeLessThan(1_000);
 
     expect(event.status).toBe(200);

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryCatalog } from '../../src/adapters/memory/memory-catalog.ts';
 import { StoreBreaker } from '../../src/adapters/resilient-breaker.ts';
-import { ResilientCatalog, ResilientTrending } from '../../src/adapters/resilient-stores.ts';
+import { ResilientCatalog, ResilientFeatureStore, ResilientTrending } from '../../src/adapters/resilient-stores.ts';
 import type { Catalog, CatalogItem } from '../../src/ports/catalog.ts';
-import type { ScoredItemId } from '../../src/ports/feature-store.ts';
+import type { FeatureStore, ScoredItemId } from '../../src/ports/feature-store.ts';
 import type { TrendingSource } from '../../src/ports/trending.ts';
 
 function clock(): { now: () => number; advance(ms: number): void } {
@@ -98,5 +98,30 @@ describe('ResilientCatalog', () => {
     expect((await catalog.getItems(['2', '1', '9'])).map((i) => i?.title ?? null)).toEqual(['two', 'one', null]);
     broken = false;
     expect((await catalog.getItems(['2', '1', '9'])).map((i) => i?.title ?? null)).toEqual(['two', 'remote', null]);
+  });
+});
+
+describe('ResilientFeatureStore', () => {
+  const vector = (x: number): Float32Array => Float32Array.from([x, 0]);
+  function store(name: number): FeatureStore {
+    return {
+      dimension: 2,
+      genres: ['a'],
+      getUserFeatures: async (ids) => ids.map(() => ({ vector: vector(name), genreProfile: Float32Array.from([1]) })),
+      getItemFeatures: async (ids) => ids.map(() => ({ vector: vector(name), popularity: name, genreMask: 1, year: null })),
+      getPrecomputed: async () => [{ itemId: String(name), score: 1 }],
+    };
+  }
+  const failing: FeatureStore = { ...store(0), getUserFeatures: fail, getItemFeatures: fail, getPrecomputed: fail };
+
+  it('answers from the primary while it works, and from the in-process copy while it fails', async () => {
+    const healthy = new ResilientFeatureStore(store(1), store(2), new StoreBreaker({ callTimeoutMs: 1_000 }));
+    expect((await healthy.getUserFeatures(['u']))[0]!.vector[0]).toBe(1);
+    const down = new ResilientFeatureStore(failing, store(2), new StoreBreaker({ failureThreshold: 2, callTimeoutMs: 1_000 }));
+    for (let i = 0; i < 4; i++) {
+      expect((await down.getUserFeatures(['u']))[0]!.vector[0]).toBe(2);
+      expect((await down.getItemFeatures(['i']))[0]!.popularity).toBe(2);
+      expect(await down.getPrecomputed('u')).toEqual([{ itemId: '2', score: 1 }]);
+    }
   });
 });
