@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { Config } from '../config.ts';
 import { closeRedis, createRedis, parseRedisTarget, type RedisClient } from '../adapters/redis/redis-connection.ts';
 import type { PipelineServices } from '../pipeline/services.ts';
+import { createDemoRoutes } from './demo/demo-routes.ts';
 import { createEventsEndpoint } from './events-endpoint.ts';
 import { createHttpServer, listen } from './http-server.ts';
 import { createViewerResolver } from './identity.ts';
@@ -51,6 +52,7 @@ export async function startGateway(
   const yoga = createGatewayYoga({ config, schema, services, persisted, resolveViewer, ...(responseCache ? { responseCache } : {}) });
   const server = createHttpServer(yoga, config, {
     '/events': createEventsEndpoint({ services, resolveViewer, maxBodyBytes: config.maxBodyBytes }),
+    ...createDemoRoutes({ persisted, config }),
   });
   const url = await listen(server, config.port, config.host);
   return {
