@@ -42,6 +42,24 @@ export interface Config {
   } | null;
   /** The per-viewer response cache (Redis when `redis` is set, else an in-memory LRU). */
   readonly responseCache: ResponseCacheConfig;
+  readonly telemetry: TelemetryConfig;
+}
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+export const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** Logs, metrics and traces (see the README's Observability section). */
+export interface TelemetryConfig {
+  /** LOG_LEVEL: pino's level for the process logger. */
+  readonly logLevel: LogLevel;
+  /** METRICS_ENABLED: serve GET /metrics (Prometheus text). */
+  readonly metricsEnabled: boolean;
+  /** OTEL_SDK_DISABLED=true: no OpenTelemetry at all (no spans, no /metrics). */
+  readonly sdkDisabled: boolean;
+  /** OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or OTEL_EXPORTER_OTLP_ENDPOINT: spans exported over OTLP; null = no spans. */
+  readonly otlpEndpoint: string | null;
+  /** OTEL_SERVICE_NAME, else personalization-gateway. */
+  readonly serviceName: string;
 }
 
 export interface ResponseCacheConfig {
@@ -129,7 +147,24 @@ export function loadConfig(env: Env = process.env): Config {
       maxBatchRows: int(env, 'INFERENCE_MAX_BATCH_ROWS', 4096, 1, 1_000_000),
       maxBatchDelayUs: int(env, 'INFERENCE_MAX_BATCH_DELAY_US', 500, 0, 1_000_000),
     },
+    telemetry: {
+      logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+      metricsEnabled: bool(env, 'METRICS_ENABLED', true),
+      sdkDisabled: bool(env, 'OTEL_SDK_DISABLED', false),
+      otlpEndpoint: otlpEndpoint(env),
+      serviceName: env.OTEL_SERVICE_NAME || 'personalization-gateway',
+    },
   };
+}
+
+function otlpEndpoint(env: Env): string | null {
+  for (const name of ['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'OTEL_EXPORTER_OTLP_ENDPOINT']) {
+    const raw = env[name];
+    if (!raw) continue;
+    if (!/^https?:\/\/[^\s]+$/.test(raw)) throw new ConfigError(`${name}=${raw}: expected an http(s):// URL`);
+    return raw;
+  }
+  return null;
 }
 
 function int(env: Env, name: string, fallback: number, min: number, max: number): number {

@@ -33,7 +33,10 @@ export function gatewayError(code: ErrorCode, message: string, extra: Record<str
   });
 }
 
-/** The JSON body of a request refused before GraphQL runs (same shape as a GraphQL error response). */
-export function errorBody(code: ErrorCode, message: string): string {
-  return JSON.stringify({ errors: [{ message, extensions: { code } }] });
+/**
+ * The JSON body of a request refused before GraphQL runs (same shape as a GraphQL error
+ * response); with the request id in `extensions.requestId` when there is one.
+ */
+export function errorBody(code: ErrorCode, message: string, requestId?: string): string {
+  return JSON.stringify({ errors: [{ message, extensions: requestId ? { code, requestId } : { code } }] });
 }

@@ -1,0 +1,66 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ROOT_CONTEXT, SpanKind, context, propagation, trace, type Span } from '@opentelemetry/api';
+import type { Logger } from './logger.ts';
+import { instruments } from './instruments.ts';
+import { ATTR, tracer } from './names.ts';
+import { REQUEST_ID_HEADER, requestIdFrom } from './request-id.ts';
+
+/** What the HTTP layer knows of a request, for the plugins and handlers that run inside it. */
+export interface HttpRequestInfo {
+  readonly id: string;
+  /** performance.now() when the request reached the server. */
+  readonly startMs: number;
+  readonly route: string;
+}
+
+const infoOf = new WeakMap<IncomingMessage, HttpRequestInfo>();
+
+/** The request's info (set by `observeHttpRequest`), or undefined for a request it did not see. */
+export function httpRequestInfo(req: IncomingMessage | undefined): HttpRequestInfo | undefined {
+  return req ? infoOf.get(req) : undefined;
+}
+
+/** The request id of the request this response answers. */
+export function requestIdOf(res: ServerResponse): string | undefined {
+  return res.req ? infoOf.get(res.req)?.id : undefined;
+}
+
+const headerGetter = {
+  keys: (carrier: IncomingMessage['headers']) => Object.keys(carrier),
+  get: (carrier: IncomingMessage['headers'], key: string) => carrier[key],
+};
+
+/**
+ * Starts observing one HTTP request: request id (incoming x-request-id when sane, else a new
+ * one) echoed in the response header; a server span (`<METHOD> <route>`, parent from the W3C
+ * `traceparent` header); on close, the span ends and the duration histogram and the access
+ * log get method, route and status. Runs `handle` inside the span's context.
+ */
+export function observeHttpRequest(req: IncomingMessage, res: ServerResponse, route: string, logger: Logger, handle: () => void): void {
+  const startMs = performance.now();
+  const id = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
+  infoOf.set(req, { id, startMs, route });
+  res.setHeader(REQUEST_ID_HEADER, id);
+  const method = req.method ?? 'GET';
+  const parent = propagation.extract(ROOT_CONTEXT, req.headers, headerGetter);
+  const span: Span = tracer().startSpan(
+    `${method} ${route}`,
+    { kind: SpanKind.SERVER, attributes: { [ATTR.HTTP_METHOD]: method, [ATTR.HTTP_ROUTE]: route, [ATTR.REQUEST_ID]: id } },
+    parent,
+  );
+  res.once('close', () => {
+    const status = res.statusCode;
+    const seconds = (performance.now() - startMs) / 1000;
+    instruments().httpDuration.record(seconds, { [ATTR.HTTP_METHOD]: method, [ATTR.HTTP_ROUTE]: route, [ATTR.HTTP_STATUS]: status });
+    if (span.isRecording()) {
+      span.setAttribute(ATTR.HTTP_STATUS, status);
+      if (status >= 500) span.setStatus({ code: 2 });
+      if (!res.writableFinished) span.setAttribute('http.aborted', true);
+      span.end();
+    }
+    if (status >= 500) logger.warn({ reqId: id, method, route, status, ms: seconds * 1000 }, 'request failed');
+    else if (logger.isLevelEnabled('debug')) logger.debug({ reqId: id, method, route, status, ms: seconds * 1000 }, 'request');
+  });
+  if (span.isRecording()) context.with(trace.setSpan(parent, span), handle);
+  else handle();
+}
