@@ -2,9 +2,12 @@ import type { Server } from 'node:http';
 import type { Config } from '../config.ts';
 import { closeRedis, createRedis, parseRedisTarget, type RedisClient } from '../adapters/redis/redis-connection.ts';
 import type { PipelineServices } from '../pipeline/services.ts';
+import { silentLogger, type Logger } from '../telemetry/logger.ts';
+import { observeResponseCache } from '../telemetry/observers.ts';
+import { traceServices } from '../telemetry/traced-services.ts';
 import { createDemoRoutes } from './demo/demo-routes.ts';
 import { createEventsEndpoint } from './events-endpoint.ts';
-import { createHttpServer, listen } from './http-server.ts';
+import { createHttpServer, listen, type RouteHandler } from './http-server.ts';
 import { createViewerResolver } from './identity.ts';
 import { loadPersistedDocuments } from './persisted-documents.ts';
 import { createGatewayResponseCache, invalidatingSessionStore, type GatewayResponseCache } from './response-cache/response-cache.ts';
@@ -30,6 +33,10 @@ export async function startGateway(
   options: {
     /** The Redis client of the services (REDIS_URL); without it the gateway opens its own for the cache. */
     readonly redis?: RedisClient;
+    /** The process logger (main.ts); silent when absent. */
+    readonly logger?: Logger;
+    /** `GET /metrics` from the composition root's telemetry; absent or null = no such route. */
+    readonly metricsEndpoint?: RouteHandler | null;
   } = {},
 ): Promise<RunningGateway> {
   const schema = buildSchema();
@@ -37,20 +44,27 @@ export async function startGateway(
   const resolveViewer = createViewerResolver(config);
   let ownRedis: RedisClient | null = null;
   let responseCache: GatewayResponseCache | null = null;
-  let services = baseServices;
+  const logger = options.logger ?? silentLogger;
+  const log = { warn: (...args: unknown[]) => logger.warn(args.map(String).join(' ')) };
+  // Ports decorated with spans and the ranking histogram; the pipeline does not know.
+  let services = traceServices(baseServices);
+  let unobserveCache = (): void => {};
   if (config.responseCache.enabled) {
     let client = options.redis ?? null;
     if (config.redis && !client) client = ownRedis = await createRedis(parseRedisTarget(config.redis.url));
     responseCache = createGatewayResponseCache({
       config: config.responseCache,
       redis: config.redis && client ? { client, prefix: config.redis.prefix } : null,
+      log,
     });
+    unobserveCache = observeResponseCache(responseCache.stats);
     // Every write of a viewer's session (recordEvent, POST /events) invalidates their entries.
     const cache = responseCache;
-    services = { ...baseServices, sessions: invalidatingSessionStore(baseServices.sessions, (key) => cache.invalidateViewer(key)) };
+    services = { ...services, sessions: invalidatingSessionStore(baseServices.sessions, (key) => cache.invalidateViewer(key), log) };
   }
-  const yoga = createGatewayYoga({ config, schema, services, persisted, resolveViewer, ...(responseCache ? { responseCache } : {}) });
-  const server = createHttpServer(yoga, config, {
+  const yoga = createGatewayYoga({ config, schema, services, persisted, resolveViewer, logger, ...(responseCache ? { responseCache } : {}) });
+  const server = createHttpServer(yoga, { maxBodyBytes: config.maxBodyBytes, logger }, {
+    ...(options.metricsEndpoint ? { '/metrics': options.metricsEndpoint } : {}),
     '/events': createEventsEndpoint({ services, resolveViewer, maxBodyBytes: config.maxBodyBytes }),
     ...createDemoRoutes({ persisted, config }),
   });
@@ -65,6 +79,7 @@ export async function startGateway(
         server.close(() => resolve());
         server.closeIdleConnections();
       });
+      unobserveCache();
       await Promise.all([services.ranker.close(), services.remoteRanker?.close()]);
       if (ownRedis) await closeRedis(ownRedis);
     },

@@ -1,11 +1,18 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ERRORS, errorBody, type ErrorCode } from '../errors.ts';
+import { observeHttpRequest, requestIdOf } from '../telemetry/http-telemetry.ts';
+import { silentLogger, type Logger } from '../telemetry/logger.ts';
 import type { GatewayYoga } from './yoga.ts';
 
 export interface HttpServerOptions {
   readonly maxBodyBytes: number;
+  /** Access log (debug) and failures (warn); silent when absent. */
+  readonly logger?: Logger;
 }
+
+/** The `http.route` of requests to paths that are neither /graphql nor a route. */
+const OTHER_ROUTE = 'other';
 
 /** A route served beside GraphQL (e.g. `POST /events`); runs after the body-size check. */
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
@@ -16,6 +23,7 @@ export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => Promis
  * persisted-operation fast path will sit.
  */
 export function createHttpServer(yoga: GatewayYoga, options: HttpServerOptions, routes: Readonly<Record<string, RouteHandler>> = {}): Server {
+  const logger = options.logger ?? silentLogger;
   const server = createServer((req, res) => {
     if (req.url === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
@@ -24,6 +32,10 @@ export function createHttpServer(yoga: GatewayYoga, options: HttpServerOptions, 
     const url = req.url ?? '/';
     const path = url.includes('?') ? url.slice(0, url.indexOf('?')) : url;
     const route = Object.hasOwn(routes, path) ? routes[path] : undefined;
+    // Request id, server span, duration histogram and access log around everything below.
+    observeHttpRequest(req, res, route || path === '/graphql' ? path : OTHER_ROUTE, logger, () => handle(req, res, url, route));
+  });
+  const handle = (req: IncomingMessage, res: ServerResponse, url: string, route: RouteHandler | undefined): void => {
     const refusal = checkBody(req, options.maxBodyBytes) ?? (route ? null : checkQueryString(url));
     if (refusal) {
       // Connection: close, because the unread body would otherwise be parsed as the next request.
@@ -32,7 +44,8 @@ export function createHttpServer(yoga: GatewayYoga, options: HttpServerOptions, 
       return;
     }
     if (route) {
-      route(req, res).catch(() => {
+      route(req, res).catch((error: unknown) => {
+        logger.error({ err: error, reqId: requestIdOf(res), url }, 'route failed');
         if (!res.headersSent) sendError(res, 'INTERNAL_SERVER_ERROR', 'unexpected failure', { connection: 'close' });
         else res.destroy();
         req.resume();
@@ -40,7 +53,7 @@ export function createHttpServer(yoga: GatewayYoga, options: HttpServerOptions, 
       return;
     }
     void yoga(req, res);
-  });
+  };
   server.keepAliveTimeout = 65_000; // longer than common load balancers' idle timeout
   server.headersTimeout = 66_000;
   return server;
@@ -77,9 +90,12 @@ function checkQueryString(url: string): { code: ErrorCode; message: string } | n
   return null;
 }
 
-/** Answers a refused request with a catalogued error body (status from the catalogue unless given). */
+/**
+ * Answers a refused request with a catalogued error body (status from the catalogue unless
+ * given), carrying the request id in `extensions.requestId`.
+ */
 export function sendError(res: ServerResponse, code: ErrorCode, message: string, headers: Record<string, string> = {}, status?: number): void {
-  const body = errorBody(code, message);
+  const body = errorBody(code, message, requestIdOf(res));
   res.writeHead(status ?? ERRORS[code].status, {
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(body),

@@ -3,6 +3,7 @@ import { explain } from '../pipeline/explanation.ts';
 import { FeedPlan } from '../pipeline/feed-plan.ts';
 import type { RankedItem } from '../pipeline/ranking-result.ts';
 import { recordSessionEvent } from '../pipeline/record-event.ts';
+import { candidatesInSpan, observeCoarse, observeRefined } from '../telemetry/feed-telemetry.ts';
 import type { Resolvers } from './generated/resolvers-types.ts';
 
 /** Page sizes clients may ask for. */
@@ -51,8 +52,9 @@ export const resolvers: Resolvers = {
   Feed: {
     viewer: (plan) => plan.viewer,
     surface: (plan) => plan.surface,
-    coarse: (plan) => plan.coarse(),
-    refined: (plan) => plan.refined(),
+    // Candidate generation runs in its own span (whichever stage asks first); degraded answers are counted.
+    coarse: (plan) => candidatesInSpan(plan).then(() => plan.coarse()).then(observeCoarse),
+    refined: (plan) => candidatesInSpan(plan).then(() => plan.refined()).then(observeRefined),
   },
   Recommendation: {
     item: async (entry, _args, { loaders }) => {

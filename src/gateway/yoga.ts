@@ -8,6 +8,8 @@ import type { Config } from '../config.ts';
 import { gatewayError } from '../errors.ts';
 import { createLoaders } from '../pipeline/loaders.ts';
 import type { PipelineServices } from '../pipeline/services.ts';
+import { silentLogger, yogaLogger, type Logger } from '../telemetry/logger.ts';
+import { useTelemetry } from '../telemetry/use-telemetry.ts';
 import { extractDocumentId } from './document-id.ts';
 import type { ResolveViewer } from './identity.ts';
 import type { PersistedDocuments } from './persisted-documents.ts';
@@ -33,6 +35,8 @@ export interface YogaDependencies {
   readonly resolveViewer: ResolveViewer;
   /** The per-viewer response cache; absent = off. */
   readonly responseCache?: GatewayResponseCache;
+  /** Where Yoga's own logs go; silent when absent. */
+  readonly logger?: Logger;
 }
 
 export type GatewayYoga = YogaServerInstance<Record<string, never>, RequestContext>;
@@ -52,7 +56,7 @@ export function createGatewayYoga(deps: YogaDependencies): GatewayYoga {
     graphiql: !config.production,
     landingPage: false,
     extraParamNames: ['documentId'],
-    logging: config.production ? 'warn' : 'info',
+    logging: yogaLogger(deps.logger ?? silentLogger),
     maskedErrors: { isDev: !config.production },
     context: async ({ request }) => ({
       viewer: await resolveViewer(request.headers),
@@ -60,6 +64,8 @@ export function createGatewayYoga(deps: YogaDependencies): GatewayYoga {
       services,
     }),
     plugins: [
+      // First: its operation span is the parent of everything the operation does.
+      useTelemetry({ operationNames: new Set(Array.from(persisted.all(), (d) => d.operationName)) }),
       // Before anything that reads the document (the response cache, later): it supplies it.
       usePersistedOperations({
         getPersistedOperation: (id) => persisted.get(id)?.document ?? null,

@@ -1,3 +1,7 @@
+import { SpanStatusCode, context, trace, type Context, type Link } from '@opentelemetry/api';
+import { instruments } from '../telemetry/instruments.ts';
+import { ATTR, SPAN, tracer } from '../telemetry/names.ts';
+
 /** setTimeout's resolution: delays below it round up to it. */
 const TIMER_GRANULARITY_MS = 1;
 
@@ -49,6 +53,8 @@ interface Entry {
   readonly resolve: (result: BatchResult) => void;
   readonly reject: (error: Error) => void;
   timer: NodeJS.Timeout | undefined;
+  /** The submitter's trace context: the batch span's parent (first entry) or a link (the others). */
+  readonly context: Context;
 }
 
 /**
@@ -80,7 +86,7 @@ export class DynamicBatcher {
       return Promise.reject(new BatchError('RESOURCE_EXHAUSTED', `the queue is full (${this.options.maxQueueRequests} requests waiting)`));
     }
     return new Promise<BatchResult>((resolve, reject) => {
-      const entry: Entry = { request, enqueuedAtMs: now, resolve, reject, timer: undefined };
+      const entry: Entry = { request, enqueuedAtMs: now, resolve, reject, timer: undefined, context: context.active() };
       if (Number.isFinite(request.deadlineMs)) {
         // Answer at the deadline even when no worker frees up before it.
         entry.timer = setTimeout(() => this.expire(entry), request.deadlineMs - now);
@@ -158,6 +164,10 @@ export class DynamicBatcher {
     if (batch.length === 0) return;
     const rows = batch.reduce((sum, e) => sum + e.request.rows, 0);
     const features = batch.length === 1 ? batch[0]!.request.features : concat(batch.map((e) => e.request.features));
+    const metrics = instruments();
+    metrics.serverBatchRows.record(rows);
+    for (const entry of batch) metrics.serverQueueDuration.record((now - entry.enqueuedAtMs) / 1000);
+    const span = this.batchSpan(batch, rows);
     this.inFlight++;
     this.options
       .run(features, rows)
@@ -173,13 +183,27 @@ export class DynamicBatcher {
         },
         (error: unknown) => {
           const message = error instanceof Error ? error.message : String(error);
+          span?.setStatus({ code: SpanStatusCode.ERROR, message });
           for (const entry of batch) entry.reject(new BatchError('INTERNAL', message));
         },
       )
       .finally(() => {
+        span?.end();
         this.inFlight--;
         this.pump();
       });
+  }
+
+  /** A span for one merged run: child of the first request's span, linked to the others'. Null when not traced. */
+  private batchSpan(batch: readonly Entry[], rows: number) {
+    const parent = batch[0]!.context;
+    if (!trace.getSpan(parent)?.isRecording()) return null;
+    const links: Link[] = [];
+    for (let i = 1; i < batch.length; i++) {
+      const linked = trace.getSpanContext(batch[i]!.context);
+      if (linked) links.push({ context: linked });
+    }
+    return tracer().startSpan(SPAN.INFERENCE_BATCH, { attributes: { [ATTR.BATCH_ROWS]: rows, [ATTR.BATCH_REQUESTS]: batch.length }, links }, parent);
   }
 
   private expire(entry: Entry): void {

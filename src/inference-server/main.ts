@@ -1,11 +1,17 @@
+import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
 import { startInferenceServer } from './server.ts';
 import type { ExecutionProvider } from '../adapters/onnx/session-pool.ts';
+import { LOG_LEVELS, type LogLevel } from '../config.ts';
+import { createLogger } from '../telemetry/logger.ts';
+import { otlpEndpointOf, startTelemetry } from '../telemetry/setup.ts';
 
 // npm run inference-server -- --models <repository> [--port 8001] [--host 127.0.0.1] [--provider cpu|cuda]
-//   [--threads 1] [--max-batch-rows n] [--max-queue-delay-us n] [--queue-limit n] [--model name ...]
+//   [--threads 1] [--max-batch-rows n] [--max-queue-delay-us n] [--queue-limit n] [--model name ...] [--metrics-port n]
 // Prints "inference server listening on <host>:<port>" once every model is loaded.
-const USAGE = 'usage: npm run inference-server -- --models <repository> [--port 8001] [--host 127.0.0.1] [--provider cpu|cuda] [--threads n] [--max-batch-rows n] [--max-queue-delay-us n] [--queue-limit n] [--model name]...';
+// Telemetry: OTEL_EXPORTER_OTLP_ENDPOINT exports spans (ModelInfer server span, batch runs),
+// OTEL_SDK_DISABLED=true turns OpenTelemetry off, --metrics-port serves GET /metrics, LOG_LEVEL.
+const USAGE = 'usage: npm run inference-server -- --models <repository> [--port 8001] [--host 127.0.0.1] [--provider cpu|cuda] [--threads n] [--max-batch-rows n] [--max-queue-delay-us n] [--queue-limit n] [--model name]... [--metrics-port n]';
 
 function fail(message: string): never {
   console.error(`inference server: ${message}\n${USAGE}`);
@@ -32,6 +38,7 @@ try {
       'max-batch-rows': { type: 'string' },
       'max-queue-delay-us': { type: 'string' },
       'queue-limit': { type: 'string' },
+      'metrics-port': { type: 'string' },
     },
   }));
 } catch (error) {
@@ -39,6 +46,25 @@ try {
 }
 if (!values.models) fail('--models is required');
 if (values.provider !== 'cpu' && values.provider !== 'cuda') fail(`--provider must be cpu or cuda, got "${values.provider}"`);
+
+const logLevel = process.env.LOG_LEVEL || 'info';
+if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) fail(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+const logger = createLogger({ level: logLevel as LogLevel, name: 'inference-server' });
+const metricsPort = integer('metrics-port', values['metrics-port'], 0);
+// Before the server starts: its instruments bind to the provider registered here.
+const telemetry = startTelemetry({
+  serviceName: process.env.OTEL_SERVICE_NAME || 'personalization-inference-server',
+  disabled: process.env.OTEL_SDK_DISABLED === 'true',
+  metrics: metricsPort !== undefined,
+  otlpEndpoint: otlpEndpointOf(process.env),
+});
+const metricsEndpoint = telemetry.metricsEndpoint;
+const metricsServer = metricsEndpoint && metricsPort !== undefined
+  ? createServer((req, res) => {
+    if (req.url === '/metrics') void metricsEndpoint(req, res).catch(() => res.destroy());
+    else res.writeHead(404).end();
+  })
+  : null;
 
 const dynamicBatching = Object.fromEntries(
   Object.entries({
@@ -58,13 +84,20 @@ try {
     dynamicBatching,
     ...(values.model ? { models: values.model } : {}),
   });
+  if (metricsServer) {
+    await new Promise<void>((resolve) => metricsServer.listen(metricsPort, values.host, resolve));
+    const address = metricsServer.address();
+    logger.info(`metrics on http://${values.host}:${typeof address === 'object' && address ? address.port : metricsPort}/metrics`);
+  }
+  // A plain line, not a log record: scripts and tests wait for exactly this on stdout.
   console.log(`inference server listening on ${server.host}:${server.port}`);
   const stop = (signal: string): void => {
-    console.log(`inference server: ${signal}, finishing in-flight work`);
-    server.close(true).then(
+    logger.info(`inference server: ${signal}, finishing in-flight work`);
+    metricsServer?.close();
+    server.close(true).then(() => telemetry.shutdown()).then(
       () => process.exit(0),
       (error: unknown) => {
-        console.error(`inference server: shutdown failed: ${error instanceof Error ? error.message : String(error)}`);
+        logger.error(`inference server: shutdown failed: ${error instanceof Error ? error.message : String(error)}`);
         process.exit(1);
       },
     );

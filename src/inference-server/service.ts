@@ -1,4 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
+import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
 import type {
   InferParameter,
   InferTensor,
@@ -8,6 +9,8 @@ import type {
 } from '../kserve/inference-proto.ts';
 import { BatchError, type DynamicBatcher } from './dynamic-batcher.ts';
 import type { ModelConfig } from './model-repository.ts';
+import { extractTraceContext } from '../telemetry/grpc-trace-context.ts';
+import { ATTR, SPAN, tracer } from '../telemetry/names.ts';
 
 export const SERVER_NAME = 'personalization-inference-server';
 export const SERVER_VERSION = '0.1.0';
@@ -80,13 +83,46 @@ export function inferenceServiceHandlers(state: ServiceState): grpc.UntypedServi
 
   const ModelInfer: Unary<ModelInferRequest, ModelInferResponse> = (call, callback) => {
     const receivedMs = performance.now();
-    // Everything, deadline parsing included, runs inside the promise: a throw becomes a status.
-    Promise.resolve()
-      .then(() => infer(state, call.request, deadlineOf(call, call.request, receivedMs)))
-      .then(
-        (response) => callback(null, response),
-        (error: unknown) => callback(toServiceError(error)),
-      );
+    // The caller's trace context (W3C traceparent in the metadata) parents this server span.
+    const parent = extractTraceContext(call.metadata);
+    const span = tracer().startSpan(
+      SPAN.MODEL_INFER_SERVER,
+      {
+        kind: SpanKind.SERVER,
+        attributes: {
+          [ATTR.RPC_SYSTEM]: 'grpc',
+          [ATTR.RPC_SERVICE]: 'inference.GRPCInferenceService',
+          [ATTR.RPC_METHOD]: 'ModelInfer',
+          [ATTR.INFER_MODEL]: call.request.model_name,
+          [ATTR.ROWS]: call.request.inputs?.[0]?.shape?.[0] ?? 0,
+        },
+      },
+      parent,
+    );
+    const run = (): Promise<ModelInferResponse> =>
+      // Everything, deadline parsing included, runs inside the promise: a throw becomes a status.
+      Promise.resolve().then(() => infer(state, call.request, deadlineOf(call, call.request, receivedMs)));
+    const pending = span.isRecording() ? context.with(trace.setSpan(parent, span), run) : run();
+    pending.then(
+      (response) => {
+        if (span.isRecording()) {
+          span.setAttribute(ATTR.RPC_STATUS, grpc.status.OK);
+          const batchRows = response.parameters?.[BATCH_ROWS_PARAMETER]?.int64_param;
+          if (batchRows !== undefined) span.setAttribute(ATTR.BATCH_ROWS, Number(batchRows));
+          span.end();
+        }
+        callback(null, response);
+      },
+      (error: unknown) => {
+        const serviceError = toServiceError(error);
+        if (span.isRecording()) {
+          span.setAttribute(ATTR.RPC_STATUS, serviceError.code);
+          span.setStatus({ code: SpanStatusCode.ERROR, message: serviceError.details });
+          span.end();
+        }
+        callback(serviceError);
+      },
+    );
   };
 
   return { ServerLive, ServerReady, ServerMetadata, ModelReady, ModelMetadata, ModelInfer };

@@ -1,4 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
+import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
 import {
   inferenceClientConstructor,
   type ModelInferRequest,
@@ -7,6 +8,8 @@ import {
 } from '../../kserve/inference-proto.ts';
 import type { Deadline } from '../../pipeline/deadline.ts';
 import { RankerError, type RankerFailure } from '../../ports/ranker.ts';
+import { injectTraceContext } from '../../telemetry/grpc-trace-context.ts';
+import { ATTR, SPAN, tracer } from '../../telemetry/names.ts';
 
 /** HTTP/2 pings on an idle connection, so a dead peer is noticed before a request needs it. */
 export const KEEPALIVE_TIME_MS = 30_000;
@@ -73,9 +76,39 @@ export class KServeClient {
     }) as unknown as InferenceClient;
   }
 
-  /** ModelInfer. The request's `timeout` parameter is the caller's business (see encodeInferRequest). */
+  /**
+   * ModelInfer. The request's `timeout` parameter is the caller's business (see encodeInferRequest).
+   * A client span wraps the call and its W3C trace context travels in the metadata (`traceparent`).
+   */
   infer(request: ModelInferRequest, deadline: Deadline, signal?: AbortSignal): Promise<ModelInferResponse> {
-    return this.unary(this.client.ModelInfer, request, deadline, signal);
+    const span = tracer().startSpan(SPAN.MODEL_INFER_CLIENT, {
+      kind: SpanKind.CLIENT,
+      attributes: {
+        [ATTR.RPC_SYSTEM]: 'grpc',
+        [ATTR.RPC_SERVICE]: 'inference.GRPCInferenceService',
+        [ATTR.RPC_METHOD]: 'ModelInfer',
+        [ATTR.SERVER_ADDRESS]: this.address,
+        [ATTR.INFER_MODEL]: request.model_name,
+        [ATTR.BATCH_ROWS]: request.inputs?.[0]?.shape?.[0] ?? 0,
+      },
+    });
+    if (!span.isRecording()) return this.unary(this.client.ModelInfer, request, deadline, signal);
+    const metadata = new grpc.Metadata();
+    injectTraceContext(trace.setSpan(context.active(), span), metadata);
+    return this.unary(this.client.ModelInfer, request, deadline, signal, metadata).then(
+      (response) => {
+        span.setAttribute(ATTR.RPC_STATUS, grpc.status.OK);
+        span.end();
+        return response;
+      },
+      (error: unknown) => {
+        if (error instanceof CallCancelledError) span.setAttribute(ATTR.RPC_STATUS, grpc.status.CANCELLED);
+        else if (error instanceof RankerError) span.setAttribute(ATTR.OUTCOME, error.reason);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+        span.end();
+        throw error;
+      },
+    );
   }
 
   async serverReady(deadline: Deadline): Promise<boolean> {
@@ -94,14 +127,14 @@ export class KServeClient {
     this.client.close();
   }
 
-  private unary<Req, Res>(method: UnaryMethod<Req, Res>, request: Req, deadline: Deadline, signal?: AbortSignal): Promise<Res> {
+  private unary<Req, Res>(method: UnaryMethod<Req, Res>, request: Req, deadline: Deadline, signal?: AbortSignal, metadata?: grpc.Metadata): Promise<Res> {
     if (deadline.expired()) return Promise.reject(new RankerError('DEADLINE_EXCEEDED', `deadline passed before calling ${this.address}`));
     if (signal?.aborted) return Promise.reject(new CallCancelledError(this.address));
     return new Promise<Res>((resolve, reject) => {
       // grpc-js deadlines are wall-clock; ours are performance.now(): carry the remaining budget over.
       const options: grpc.CallOptions = { deadline: Date.now() + deadline.remainingMs() };
       const onAbort = (): void => call.cancel();
-      const call = method.call(this.client, request, new grpc.Metadata(), options, (error, response) => {
+      const call = method.call(this.client, request, metadata ?? new grpc.Metadata(), options, (error, response) => {
         signal?.removeEventListener('abort', onAbort);
         if (error) {
           if (signal?.aborted && error.code === grpc.status.CANCELLED) reject(new CallCancelledError(this.address));

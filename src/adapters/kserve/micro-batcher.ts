@@ -1,5 +1,6 @@
 import { Deadline } from '../../pipeline/deadline.ts';
 import { RankerError } from '../../ports/ranker.ts';
+import { instruments } from '../../telemetry/instruments.ts';
 
 /** How long the first request of a batch waits for company. */
 export const DEFAULT_MAX_BATCH_DELAY_US = 500;
@@ -53,6 +54,7 @@ export class MicroBatcher {
     if (rows >= this.options.maxBatchRows) {
       // Alone it fills a batch: no reason to wait or to delay the others.
       this.batchesSent++;
+      instruments().clientBatchRows.record(rows);
       return this.options.send(features, rows, deadline);
     }
     return new Promise((resolve, reject) => {
@@ -116,6 +118,7 @@ export class MicroBatcher {
       rows += member.rows;
       atMs = Math.min(atMs, member.deadline.atMs);
     }
+    instruments().clientBatchRows.record(rows);
     let features: Float32Array;
     if (members.length === 1) {
       features = members[0]!.features;

@@ -1,5 +1,6 @@
 import { Deadline } from '../../pipeline/deadline.ts';
 import { RankerError, type ObservedRanker } from '../../ports/ranker.ts';
+import { observeEndpoints } from '../../telemetry/observers.ts';
 import { EndpointPool, type EndpointPoolOptions, type EndpointSnapshot } from './endpoint-pool.ts';
 import { decodeScores, encodeInferRequest, type InferTensorNames } from './infer-tensors.ts';
 import type { KServeClientOptions } from './kserve-client.ts';
@@ -46,6 +47,8 @@ export class RemoteRanker implements ObservedRanker {
   private readonly latency = new LatencyWindow(0.95);
   private readonly margin: number;
   private closed = false;
+  /** Stops the breaker-state and outstanding-calls gauges of this ranker's endpoints. */
+  private readonly unobserve: () => void;
 
   private constructor(
     readonly modelId: string,
@@ -61,6 +64,7 @@ export class RemoteRanker implements ObservedRanker {
       maxBatchDelayUs: options.maxBatchDelayUs ?? DEFAULT_MAX_BATCH_DELAY_US,
       send: (features, rows, deadline) => this.send(features, rows, deadline),
     });
+    this.unobserve = observeEndpoints(() => this.pool.endpoints);
   }
 
   /**
@@ -140,6 +144,7 @@ export class RemoteRanker implements ObservedRanker {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.unobserve();
     this.batcher.close();
     this.pool.close();
   }
