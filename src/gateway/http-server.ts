@@ -9,6 +9,8 @@ export interface HttpServerOptions {
   readonly maxBodyBytes: number;
   /** Access log (debug) and failures (warn); silent when absent. */
   readonly logger?: Logger;
+  /** The persisted-query edge for /graphql (answers cache hits itself); absent = straight to Yoga. */
+  readonly edge?: (req: IncomingMessage, res: ServerResponse) => void;
 }
 
 /** The `http.route` of requests to paths that are neither /graphql nor a route. */
@@ -19,8 +21,8 @@ export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => Promis
 
 /**
  * The node:http front: refuses bodies over the limit (or without a length) before any
- * parsing, answers /healthz, and hands everything else to Yoga. This is the seam where the
- * persisted-operation fast path will sit.
+ * parsing, answers /healthz and the routes, and hands /graphql to the persisted-query edge
+ * (which answers cache hits and hands the rest to Yoga), everything else to Yoga.
  */
 export function createHttpServer(yoga: GatewayYoga, options: HttpServerOptions, routes: Readonly<Record<string, RouteHandler>> = {}): Server {
   const logger = options.logger ?? silentLogger;
@@ -52,7 +54,8 @@ export function createHttpServer(yoga: GatewayYoga, options: HttpServerOptions, 
       });
       return;
     }
-    void yoga(req, res);
+    if (options.edge && (url === '/graphql' || url.startsWith('/graphql?'))) options.edge(req, res);
+    else void yoga(req, res);
   };
   server.keepAliveTimeout = 65_000; // longer than common load balancers' idle timeout
   server.headersTimeout = 66_000;

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { useDeferStream } from '@graphql-yoga/plugin-defer-stream';
 import { usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
@@ -11,6 +12,7 @@ import type { PipelineServices } from '../pipeline/services.ts';
 import { silentLogger, yogaLogger, type Logger } from '../telemetry/logger.ts';
 import { useTelemetry } from '../telemetry/use-telemetry.ts';
 import { extractDocumentId } from './document-id.ts';
+import { edgeViewer } from './edge/persisted-edge.ts';
 import type { ResolveViewer } from './identity.ts';
 import type { PersistedDocuments } from './persisted-documents.ts';
 import type { RequestContext } from './request-context.ts';
@@ -58,8 +60,9 @@ export function createGatewayYoga(deps: YogaDependencies): GatewayYoga {
     extraParamNames: ['documentId'],
     logging: yogaLogger(deps.logger ?? silentLogger),
     maskedErrors: { isDev: !config.production },
-    context: async ({ request }) => ({
-      viewer: await resolveViewer(request.headers),
+    context: async ({ request, req }: { request: Request; req?: IncomingMessage }) => ({
+      // The edge verified this viewer already when it handed a cache miss over.
+      viewer: edgeViewer(req) ?? (await resolveViewer(request.headers)),
       loaders: createLoaders(services),
       services,
     }),

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { createInMemoryCache, useResponseCache, type Cache } from '@envelop/response-cache';
-import { createRedisCache } from '@envelop/response-cache-redis';
+import type { IncomingMessage } from 'node:http';
+import { useResponseCache, type Cache } from '@envelop/response-cache';
 import { getOperationAST, type ExecutionResult } from 'graphql';
 import type { Plugin, YogaInitialContext } from 'graphql-yoga';
 import { SURFACES, type ResponseCacheConfig, type Surface } from '../../config.ts';
@@ -8,6 +8,7 @@ import type { RedisClient } from '../../adapters/redis/redis-connection.ts';
 import type { SessionState, SessionStore } from '../../ports/session-store.ts';
 import type { RequestContext } from '../request-context.ts';
 import { MemoryGenerations, RedisGenerations, type ViewerGenerations } from './generations.ts';
+import { MemoryResponseStore, RedisResponseStore, type ResponseStore, type StoredResponse } from './response-store.ts';
 
 /** Hit and miss counters (for /metrics later). */
 export interface ResponseCacheStats {
@@ -34,8 +35,20 @@ export interface GatewayResponseCache {
   invalidateViewer(viewerKey: string): Promise<void>;
   /** Calls `listener` with each key read (hit or miss) and stored; returns the unsubscribe. */
   subscribe(listener: (event: ResponseCacheEvent) => void): () => void;
-  /** The cache key of one request (exported for tests and diagnostics). */
-  keyFor(viewerKey: string | null, documentString: string, operationName: string | null | undefined, variables: unknown): Promise<string>;
+  /**
+   * The cache key of one request: `document` is the persisted document id (the edge) or the
+   * document text (free-text queries through Yoga).
+   */
+  keyFor(viewerKey: string | null, document: string, operationName: string | null | undefined, variables: unknown): Promise<string>;
+  /** TTL of an answer with these variables (its surface's); 0 = not cached. */
+  ttlMsFor(variables: unknown): number;
+  /**
+   * The edge's read: a stored answer (counted as a hit) or null. On null the edge hands the
+   * request to Yoga after `handOver`, so the plugin neither reads the key again nor counts a
+   * second lookup, and stores the answer under the same key.
+   */
+  lookup(key: string): Promise<StoredResponse | null>;
+  handOver(req: IncomingMessage, key: string): void;
 }
 
 export interface ResponseCacheEvent {
@@ -50,14 +63,18 @@ export interface ResponseCacheOptions {
   readonly log?: Pick<Console, 'warn'>;
 }
 
-type CacheContext = RequestContext & Partial<YogaInitialContext>;
+type CacheContext = RequestContext & Partial<YogaInitialContext> & { readonly req?: IncomingMessage };
+
+/** Marks the plugin's key of a request the edge handed over after a miss. */
+const HANDED_OVER = 'handed-over:';
 
 /** Extra time a generation record outlives the longest entry TTL (covers in-flight requests). */
 const GENERATION_MARGIN_MS = 60_000;
 
 /**
- * The per-viewer response cache (@envelop/response-cache; its Redis cache with REDIS_URL,
- * else its in-memory LRU).
+ * The per-viewer response cache: @envelop/response-cache decides what is stored and when,
+ * into our store (an in-process LRU, with Redis shared behind it when REDIS_URL is set) that
+ * the HTTP edge reads directly to answer hits without Yoga.
  *
  * Key: `<prefix>:rc:v:<viewer>:<generation>:<sha256(document, operation, variables)>` for a
  * viewer with a key, `<prefix>:rc:anon:<sha256(...)>` for anonymous viewers without one (their
@@ -82,30 +99,40 @@ export function createGatewayResponseCache(options: ResponseCacheOptions): Gatew
     for (const listener of listeners) listener({ kind, key });
   };
 
-  const inner: Cache = redis
-    ? (createRedisCache({ redis: redis.client }) as unknown as Cache)
-    : createInMemoryCache({ max: config.maxEntries });
+  const local = new MemoryResponseStore(config.maxEntries);
+  const store: ResponseStore = redis ? new RedisResponseStore(redis.client, local) : local;
+  // Requests the edge already looked up and missed: the plugin's key for them is marked.
+  const handedOver = new WeakMap<IncomingMessage, string>();
+
+  const read = async (key: string): Promise<StoredResponse | null> => {
+    try {
+      const found = await store.get(key);
+      if (found) stats.hits++;
+      else stats.misses++;
+      emit(found ? 'hit' : 'miss', key);
+      return found;
+    } catch (error) {
+      stats.errors++;
+      stats.misses++;
+      log.warn(`response cache: read failed, running uncached: ${(error as Error).message}`);
+      return null;
+    }
+  };
+
   const cache: Cache = {
     async get(id) {
-      try {
-        const found = await inner.get(id);
-        if (found) stats.hits++;
-        else stats.misses++;
-        emit(found ? 'hit' : 'miss', id);
-        return found;
-      } catch (error) {
-        stats.errors++;
-        stats.misses++;
-        log.warn(`response cache: read failed, running uncached: ${(error as Error).message}`);
-        return undefined;
-      }
+      if (id.startsWith(HANDED_OVER)) return undefined; // the edge read (and counted) it already
+      const found = await read(id);
+      return found ? (JSON.parse(found.json) as ExecutionResult) : undefined;
     },
     async set(id, data, _entities, ttl) {
+      const key = id.startsWith(HANDED_OVER) ? id.slice(HANDED_OVER.length) : id;
       try {
+        // Only `data`: an answer with errors is never stored, and extensions are per response.
         // No entities: we never invalidate by type or entity (that path scans with KEYS).
-        await inner.set(id, data, [], ttl);
+        await store.set(key, JSON.stringify({ data: (data as ExecutionResult).data }), ttl);
         stats.stored++;
-        emit('store', id);
+        emit('store', key);
       } catch (error) {
         stats.errors++;
         log.warn(`response cache: write failed: ${(error as Error).message}`);
@@ -150,10 +177,11 @@ export function createGatewayResponseCache(options: ResponseCacheOptions): Gatew
   // Per request: whether the cache was consulted, and its verdict for the x-cache header.
   const verdictOf = new WeakMap<Request, 'HIT' | 'MISS'>();
 
-  const surfaceOf = (context: CacheContext): Surface => {
-    const surface = (context.params?.variables as Record<string, unknown> | undefined)?.surface;
+  const surfaceOf = (variables: unknown): Surface => {
+    const surface = (variables as Record<string, unknown> | undefined)?.surface;
     return typeof surface === 'string' && (SURFACES as readonly string[]).includes(surface) ? (surface as Surface) : 'HOME';
   };
+  const ttlMsFor = (variables: unknown): number => config.ttlMs[surfaceOf(variables)];
 
   const markOperation: Plugin<Record<string, never>, RequestContext> = {
     onExecute({ args }) {
@@ -166,15 +194,19 @@ export function createGatewayResponseCache(options: ResponseCacheOptions): Gatew
     cache,
     session: (context) => context.viewer.key ?? null,
     enabled: (context) => {
-      const on = operationOf.get(context) === 'query' && config.ttlMs[surfaceOf(context)] > 0;
+      const on = operationOf.get(context) === 'query' && ttlMsFor(context.params?.variables) > 0;
       if (on && context.request) verdictOf.set(context.request, 'MISS');
       return on;
     },
-    onTtl: ({ context }) => config.ttlMs[surfaceOf(context)],
+    onTtl: ({ context }) => ttlMsFor(context.params?.variables),
     invalidateViaMutation: false,
     includeExtensionMetadata: true,
-    buildResponseCacheKey: ({ documentString, operationName, variableValues, sessionId }) =>
-      keyFor(sessionId ?? null, documentString, operationName, variableValues),
+    buildResponseCacheKey: ({ documentString, operationName, variableValues, sessionId, context }) => {
+      const req = (context as CacheContext).req;
+      const edgeKey = req ? handedOver.get(req) : undefined;
+      if (edgeKey) return Promise.resolve(`${HANDED_OVER}${edgeKey}`);
+      return keyFor(sessionId ?? null, documentString, operationName, variableValues);
+    },
     shouldCacheResult: ({ result }) => {
       const ok = !result.errors?.length && !hasDegradedRanking(result.data);
       if (!ok) stats.notStored++;
@@ -201,6 +233,11 @@ export function createGatewayResponseCache(options: ResponseCacheOptions): Gatew
     stats,
     backend: redis ? 'redis' : 'memory',
     keyFor,
+    ttlMsFor,
+    lookup: read,
+    handOver(req, key) {
+      handedOver.set(req, key);
+    },
     subscribe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -1,0 +1,177 @@
+import { SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { documentId, postGraphQL, startTestGateway, type TestGateway } from '../fixtures/gateway-harness.ts';
+import { readParts } from '../fixtures/incremental.ts';
+
+// The edge answers response-cache hits of persisted queries itself; Yoga answers the rest.
+// Every check compares the edge's hit with the answer Yoga gave for the same request.
+const CACHE_ON = { RESPONSE_CACHE: 'true', BUDGET_HOME_MS: '5000', BUDGET_ITEM_DETAIL_MS: '5000' };
+const QUERIES: ReadonlyArray<{ name: string; variables: Record<string, unknown> }> = [
+  { name: 'HomeFeed', variables: { first: 5 } },
+  { name: 'CoarseFeed', variables: { first: 5 } },
+  { name: 'ItemDetail', variables: { id: '7' } },
+  { name: 'Trending', variables: { first: 5 } },
+];
+const ACCEPTS = ['application/json', 'application/graphql-response+json', 'multipart/mixed', 'text/event-stream'] as const;
+
+interface Answer {
+  readonly status: number;
+  readonly contentType: string;
+  readonly cache: string | null;
+  readonly etag: string | null;
+  /** `data` with every incremental part merged in. */
+  readonly data: unknown;
+  readonly errors: unknown[];
+}
+
+/** Folds @defer parts into one result, as a client does. */
+function merge(parts: Array<{ body: any }>): { data: any; errors: unknown[] } {
+  const data = structuredClone(parts[0]?.body?.data ?? null);
+  const errors: unknown[] = [...(parts[0]?.body?.errors ?? [])];
+  for (const part of parts.slice(1)) {
+    for (const inc of part.body?.incremental ?? []) {
+      let target = data;
+      for (const key of inc.path ?? []) target = target[key];
+      Object.assign(target, inc.data);
+      errors.push(...(inc.errors ?? []));
+    }
+  }
+  return { data, errors };
+}
+
+async function ask(gw: TestGateway, name: string, variables: Record<string, unknown>, accept: string, headers: Record<string, string> = {}): Promise<Answer> {
+  const response = await fetch(gw.graphqlUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept, ...headers },
+    body: JSON.stringify({ documentId: documentId(name), variables }),
+  });
+  const merged = merge(await readParts(response));
+  return {
+    status: response.status,
+    contentType: response.headers.get('content-type') ?? '',
+    cache: response.headers.get('x-cache'),
+    etag: response.headers.get('etag'),
+    data: merged.data,
+    errors: merged.errors,
+  };
+}
+
+describe('persisted-query edge (development identity headers)', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startTestGateway({ env: CACHE_ON });
+  });
+  afterAll(() => gw.close());
+
+  it.each(QUERIES.flatMap((q) => ACCEPTS.map((accept) => ({ ...q, accept }))))('answers $name as $accept from the edge exactly as Yoga did', async ({ name, variables, accept }) => {
+    const viewer = { 'x-user-id': String(100 + QUERIES.findIndex((q) => q.name === name) * 10 + ACCEPTS.indexOf(accept)) };
+    // First Yoga answers and fills the cache (HomeFeed defers, so Yoga streams it: multipart),
+    // then the edge answers the asked form from the cache; streamed misses come in two parts,
+    // so data is compared, merged, not bytes.
+    const fromYoga = await ask(gw, name, variables, name === 'HomeFeed' ? 'multipart/mixed' : 'application/json', viewer);
+    expect(fromYoga.cache).toBe('MISS');
+    expect(fromYoga.errors).toEqual([]);
+    const hit = await ask(gw, name, variables, accept, viewer);
+    expect(hit.status).toBe(200);
+    expect(hit.cache).toBe('HIT');
+    expect(hit.etag).toMatch(/^"[A-Za-z0-9_-]+\.[gjms]"$/);
+    expect(hit.errors).toEqual([]);
+    expect(hit.data).toEqual(fromYoga.data);
+    // The same form from Yoga for a fresh viewer: same content type as the edge wrote (Yoga
+    // refuses a deferred query with 406 where only JSON is accepted, and has no type to compare).
+    const yogaForm = await ask(gw, name, variables, accept, { 'x-user-id': `${viewer['x-user-id']}-fresh` });
+    expect(yogaForm.cache).toBe('MISS');
+    if (yogaForm.status === 200) expect(hit.contentType).toBe(yogaForm.contentType);
+    else expect([name, yogaForm.status, accept.includes('json')]).toEqual(['HomeFeed', 406, true]);
+  });
+
+  it('answers 304 to a matching If-None-Match, one ETag per form', async () => {
+    const viewer = { 'x-user-id': '201' };
+    await ask(gw, 'CoarseFeed', { first: 3 }, 'application/json', viewer);
+    const hit = await ask(gw, 'CoarseFeed', { first: 3 }, 'application/json', viewer);
+    const other = await ask(gw, 'CoarseFeed', { first: 3 }, 'application/graphql-response+json', viewer);
+    expect(hit.etag).not.toBeNull();
+    expect(other.etag).not.toBe(hit.etag);
+    const revalidated = await fetch(gw.graphqlUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json', 'if-none-match': hit.etag!, ...viewer },
+      body: JSON.stringify({ documentId: documentId('CoarseFeed'), variables: { first: 3 } }),
+    });
+    expect(revalidated.status).toBe(304);
+    expect(await revalidated.text()).toBe('');
+    expect(revalidated.headers.get('cache-control')).toBe('private, no-cache');
+    // Another viewer with the same validator gets their own answer, not a 304 for someone else's.
+    const stranger = await fetch(gw.graphqlUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json', 'if-none-match': hit.etag!, 'x-user-id': '202' },
+      body: JSON.stringify({ documentId: documentId('CoarseFeed'), variables: { first: 3 } }),
+    });
+    expect(stranger.status).toBe(200);
+  });
+
+  it('serves the GET form and Apollo hashes from the same entry', async () => {
+    const viewer = { 'x-user-id': '203' };
+    await ask(gw, 'Trending', { first: 4 }, 'application/json', viewer);
+    const id = documentId('Trending');
+    const get = await fetch(`${gw.graphqlUrl}?documentId=${encodeURIComponent(id)}&variables=${encodeURIComponent('{"first":4}')}`, { headers: { accept: 'application/json', ...viewer } });
+    expect(get.headers.get('x-cache')).toBe('HIT');
+    const apollo = await postGraphQL(gw, { extensions: { persistedQuery: { version: 1, sha256Hash: id.slice('sha256:'.length) } }, variables: { first: 4 } }, viewer);
+    expect(apollo.headers.get('x-cache')).toBe('HIT');
+    expect(apollo.body.data).toEqual(((await get.json()) as { data: unknown }).data);
+  });
+
+  it('stops serving a viewer’s cached feed once they record an event', async () => {
+    const viewer = { 'x-user-id': '204' };
+    const first = await ask(gw, 'CoarseFeed', { first: 10 }, 'application/json', viewer);
+    expect((await ask(gw, 'CoarseFeed', { first: 10 }, 'application/json', viewer)).cache).toBe('HIT');
+    const clicked = (first.data as any).feed.coarse.items[0].item.id as string;
+    const event = await postGraphQL(gw, { documentId: documentId('RecordEvent'), variables: { input: { itemId: clicked, type: 'CLICK' } } }, viewer);
+    expect(event.body.errors).toBeUndefined();
+    const after = await ask(gw, 'CoarseFeed', { first: 10 }, 'application/json', viewer);
+    expect(after.cache).toBe('MISS');
+    expect((after.data as any).feed.coarse.source).toBe('SESSION');
+    expect((after.data as any).feed.coarse.items.map((r: any) => r.item.id)).not.toContain(clicked);
+  });
+
+  it('leaves what is not a cacheable persisted query to Yoga', async () => {
+    const freeText = await postGraphQL(gw, { query: '{ trending(first: 2) { position } }' }, { 'x-user-id': '205' });
+    expect(freeText.body.data).toEqual({ trending: [{ position: 1 }, { position: 2 }] });
+    const unknown = await postGraphQL(gw, { documentId: 'sha256:0000' }, { 'x-user-id': '205' });
+    expect(unknown.body.errors?.[0]?.extensions?.code).toBe('PERSISTED_QUERY_NOT_IN_LIST');
+    const malformed = await postGraphQL(gw, '{"documentId": ', { 'x-user-id': '205' });
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.errors?.length).toBeGreaterThan(0);
+  });
+});
+
+describe('persisted-query edge in production (JWT)', () => {
+  const SECRET = 'edge-test-secret-edge-test-secret';
+  const sign = (sub: string, expiresIn: string | number, secret = SECRET): Promise<string> =>
+    new SignJWT({ sub }).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().setExpirationTime(expiresIn).sign(new TextEncoder().encode(secret));
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startTestGateway({ env: { ...CACHE_ON, NODE_ENV: 'production', JWT_SECRET: SECRET } });
+  });
+  afterAll(() => gw.close());
+
+  it('never gives a cached private answer to a forged or expired token', async () => {
+    const good = { authorization: `Bearer ${await sign('301', '5m')}` };
+    await ask(gw, 'CoarseFeed', { first: 4 }, 'application/json', good);
+    const hit = await ask(gw, 'CoarseFeed', { first: 4 }, 'application/json', good);
+    expect(hit.cache).toBe('HIT');
+    const forged = { authorization: `Bearer ${await sign('301', '5m', 'not-the-secret-not-the-secret-xx')}` };
+    const expired = { authorization: `Bearer ${await sign('301', Math.floor(Date.now() / 1000) - 60)}` };
+    for (const headers of [forged, expired]) {
+      const answer = await ask(gw, 'CoarseFeed', { first: 4 }, 'application/json', headers);
+      expect(answer.cache).not.toBe('HIT');
+      expect(answer.data ?? null).toBeNull();
+      expect((answer.errors[0] as any)?.extensions?.code).toBe('UNAUTHENTICATED');
+    }
+  });
+
+  it('refuses free text at the edge too', async () => {
+    const freeText = await postGraphQL(gw, { query: '{ trending(first: 2) { position } }' }, { authorization: `Bearer ${await sign('302', '5m')}` });
+    expect(freeText.body.errors?.[0]?.extensions?.code).toBe('PERSISTED_QUERY_ONLY');
+    expect(freeText.body.data ?? null).toBeNull();
+  });
+});
