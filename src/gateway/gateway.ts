@@ -7,6 +7,7 @@ import { observeResponseCache } from '../telemetry/observers.ts';
 import { traceServices } from '../telemetry/traced-services.ts';
 import { createDemoRoutes } from './demo/demo-routes.ts';
 import { createEventsEndpoint } from './events-endpoint.ts';
+import { compilePersistedQueries } from './edge/compiled-documents.ts';
 import { createPersistedEdge } from './edge/persisted-edge.ts';
 import { createHttpServer, listen, type RouteHandler } from './http-server.ts';
 import { createViewerResolver } from './identity.ts';
@@ -64,9 +65,10 @@ export async function startGateway(
     services = { ...services, sessions: invalidatingSessionStore(baseServices.sessions, (key) => cache.invalidateViewer(key), log) };
   }
   const yoga = createGatewayYoga({ config, schema, services, persisted, resolveViewer, logger, ...(responseCache ? { responseCache } : {}) });
-  // The edge answers cache hits of persisted queries without Yoga; without a cache it has nothing to do.
-  const edge = responseCache ? createPersistedEdge({ persisted, resolveViewer, responseCache, yoga }) : undefined;
-  const server = createHttpServer(yoga, { maxBodyBytes: config.maxBodyBytes, logger, ...(edge ? { edge } : {}) }, {
+  // The edge answers cache hits and runs compiled documents; the rest goes on to Yoga.
+  const compiled = compilePersistedQueries(schema, persisted);
+  const edge = createPersistedEdge({ persisted, resolveViewer, responseCache, compiled, services, yoga });
+  const server = createHttpServer(yoga, { maxBodyBytes: config.maxBodyBytes, logger, edge }, {
     ...(options.metricsEndpoint ? { '/metrics': options.metricsEndpoint } : {}),
     '/events': createEventsEndpoint({ services, resolveViewer, maxBodyBytes: config.maxBodyBytes }),
     ...createDemoRoutes({ persisted, config }),

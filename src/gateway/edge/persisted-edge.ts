@@ -1,20 +1,28 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { httpRequestInfo } from '../../telemetry/http-telemetry.ts';
 import { instruments } from '../../telemetry/instruments.ts';
-import { ATTR } from '../../telemetry/names.ts';
+import { ATTR, SPAN } from '../../telemetry/names.ts';
 import { formatServerTiming } from '../../telemetry/server-timing.ts';
+import { withSpan } from '../../telemetry/spans.ts';
+import { createLoaders } from '../../pipeline/loaders.ts';
+import type { PipelineServices } from '../../pipeline/services.ts';
+import type { RequestContext } from '../request-context.ts';
 import type { ResolveViewer, Viewer } from '../identity.ts';
 import type { PersistedDocuments } from '../persisted-documents.ts';
 import type { GatewayResponseCache } from '../response-cache/response-cache.ts';
-import type { StoredResponse } from '../response-cache/response-store.ts';
 import type { GatewayYoga } from '../yoga.ts';
+import type { CompiledDocument } from './compiled-documents.ts';
 import { readGetRequest, readPostRequest, type EdgeRequest } from './persisted-request.ts';
 import { FORMAT_TAG, negotiateFormat, type ResponseFormat } from './response-format.ts';
 
 export interface PersistedEdgeOptions {
   readonly persisted: PersistedDocuments;
   readonly resolveViewer: ResolveViewer;
-  readonly responseCache: GatewayResponseCache;
+  /** null when RESPONSE_CACHE is off: the edge then only runs compiled documents. */
+  readonly responseCache: GatewayResponseCache | null;
+  /** Persisted queries compiled at start (those without @defer), by document id. */
+  readonly compiled: ReadonlyMap<string, CompiledDocument>;
+  readonly services: PipelineServices;
   readonly yoga: GatewayYoga;
 }
 
@@ -34,13 +42,15 @@ const HIT_EXTENSIONS = ',"extensions":{"responseCache":{"hit":true}}}';
  * The edge in front of Yoga for persisted queries, the traffic that dominates production.
  * It reads only what it needs (document id, variables, identity), verifies identity, computes
  * the response-cache key and answers a hit by writing the stored bytes in the form the Accept
- * header asks for, with ETag / 304. Everything else (misses, mutations, free text, GraphiQL,
- * unknown ids, bad credentials) goes to Yoga with the body already parsed, and on a miss the
- * response-cache plugin stores the answer under the key computed here. A private answer is
- * only ever written after the viewer's credentials were verified.
+ * header asks for, with ETag / 304. A miss of a document without @defer runs its compiled
+ * form (graphql-jit) and its compiled serializer here, and stores the answer. Everything else
+ * (deferred documents, mutations, free text, GraphiQL, unknown ids, bad credentials, and any
+ * answer with errors, so that errors always look as Yoga makes them) goes to Yoga with the
+ * body already parsed; the response-cache plugin then stores under the key computed here.
+ * A private answer is only ever written after the viewer's credentials were verified.
  */
 export function createPersistedEdge(options: PersistedEdgeOptions): PersistedEdge {
-  const { persisted, resolveViewer, responseCache, yoga } = options;
+  const { persisted, resolveViewer, responseCache, compiled, services, yoga } = options;
 
   const toYoga = (req: IncomingMessage, res: ServerResponse, request: EdgeRequest): void => {
     // @whatwg-node/server uses a parsed `req.body` instead of reading the (consumed) stream.
@@ -57,20 +67,40 @@ export function createPersistedEdge(options: PersistedEdgeOptions): PersistedEdg
     const named = request.persisted;
     const document = named ? persisted.get(named.documentId) : undefined;
     const format = negotiateFormat(req.headers.accept);
-    if (!named || !document || document.operationType !== 'query' || !format || responseCache.ttlMsFor(named.variables) === 0) {
-      return toYoga(req, res, request);
-    }
+    if (!named || !document || document.operationType !== 'query' || !format) return toYoga(req, res, request);
+    const ttlMs = responseCache?.ttlMsFor(named.variables) ?? 0;
+    const compiledDocument = compiled.get(document.id);
+    if (ttlMs === 0 && !compiledDocument) return toYoga(req, res, request);
     let viewer: Viewer;
     try {
       viewer = await resolveViewer({ get: (name) => headerValue(req, name) });
     } catch {
       return toYoga(req, res, request); // Yoga answers the coded UNAUTHENTICATED error
     }
-    const key = await responseCache.keyFor(viewer.key, document.id, document.operationName, named.variables);
-    const stored = await responseCache.lookup(key);
-    if (stored) return writeHit(req, res, stored, format, document.operationName);
+
+    let key: string | null = null;
+    if (responseCache && ttlMs > 0) {
+      key = await responseCache.keyFor(viewer.key, document.id, document.operationName, named.variables);
+      const stored = await responseCache.lookup(key);
+      if (stored) return writeAnswer(req, res, stored.json, format, document.operationName, { hit: true, etag: stored.etag });
+    }
+    if (compiledDocument) {
+      const context: RequestContext = { viewer, loaders: createLoaders(services), services };
+      const execStartMs = performance.now();
+      const result = await withSpan(SPAN.GRAPHQL_OPERATION, { [ATTR.OPERATION_NAME]: document.operationName, [ATTR.DOCUMENT_ID]: document.id }, () =>
+        compiledDocument.execute(context, named.variables),
+      ).catch(() => null);
+      if (result && !result.errors?.length) {
+        const json = compiledDocument.stringify(result);
+        const execMs = performance.now() - execStartMs;
+        // As Yoga's plugin reports a miss: whether the answer was stored, and for how long.
+        const cache = key ? { didCache: responseCache!.store(key, json, result.data, ttlMs), ttl: ttlMs } : null;
+        return writeAnswer(req, res, json, format, document.operationName, { hit: false, cache, execMs });
+      }
+      // Errors: Yoga runs it again and shapes them (codes, masking, request id) like every other answer.
+    }
+    if (key) responseCache!.handOver(req, key);
     viewerOf.set(req, viewer);
-    responseCache.handOver(req, key);
     toYoga(req, res, request);
   };
 
@@ -89,30 +119,41 @@ function headerValue(req: IncomingMessage, name: string): string | null {
   return Array.isArray(value) ? (value[0] ?? null) : value;
 }
 
+type AnswerKind =
+  | { readonly hit: true; readonly etag: string }
+  | { readonly hit: false; readonly cache: { readonly didCache: boolean; readonly ttl: number } | null; readonly execMs: number };
+
 /**
- * A cached answer in the asked form, byte for byte what Yoga writes for a hit: JSON with
- * `extensions.responseCache.hit`, or one part of multipart/mixed, or one SSE `next` event.
- * Private to the viewer, revalidated with its ETag (one per form) on every use.
+ * An answer (`{"data": ...}`) in the asked form, byte for byte what Yoga writes: JSON, or one
+ * part of multipart/mixed, or one SSE `next` event. A hit carries
+ * `extensions.responseCache.hit` as Yoga's plugin adds it, and an ETag per form, revalidated
+ * on every use (private, no-cache).
  */
-function writeHit(req: IncomingMessage, res: ServerResponse, stored: StoredResponse, format: ResponseFormat, operation: string): void {
-  const etag = `${stored.etag.slice(0, -1)}.${FORMAT_TAG[format]}"`;
+function writeAnswer(req: IncomingMessage, res: ServerResponse, data: string, format: ResponseFormat, operation: string, kind: AnswerKind): void {
   const startMs = httpRequestInfo(req)?.startMs;
-  res.setHeader('etag', etag);
-  res.setHeader('cache-control', 'private, no-cache');
-  res.setHeader('vary', 'Accept, Authorization, X-User-Id, X-Session-Id');
-  res.setHeader('x-cache', 'HIT');
-  if (startMs !== undefined) {
-    res.setHeader('server-timing', formatServerTiming([{ name: 'cache', desc: 'hit' }, { name: 'total', durMs: performance.now() - startMs }]));
+  if (kind.hit) {
+    res.setHeader('etag', `${kind.etag.slice(0, -1)}.${FORMAT_TAG[format]}"`);
+    res.setHeader('cache-control', 'private, no-cache');
+    res.setHeader('vary', 'Accept, Authorization, X-User-Id, X-Session-Id');
   }
-  if (req.headers['if-none-match'] === etag) {
+  if (kind.hit || kind.cache) res.setHeader('x-cache', kind.hit ? 'HIT' : 'MISS');
+  if (startMs !== undefined) {
+    const timing = kind.hit ? [{ name: 'cache', desc: 'hit' }] : [{ name: 'exec', durMs: kind.execMs, desc: 'compiled' }];
+    res.setHeader('server-timing', formatServerTiming([...timing, { name: 'total', durMs: performance.now() - startMs }]));
+  }
+  if (kind.hit && req.headers['if-none-match'] === res.getHeader('etag')) {
     res.writeHead(304).end();
   } else {
-    const json = stored.json.slice(0, -1) + HIT_EXTENSIONS;
+    const json = kind.hit
+      ? data.slice(0, -1) + HIT_EXTENSIONS
+      : kind.cache
+        ? `${data.slice(0, -1)},"extensions":{"responseCache":{"hit":false,"didCache":${kind.cache.didCache},"ttl":${kind.cache.ttl}}}}`
+        : data;
     if (format === 'multipart/mixed') {
       res.writeHead(200, { 'content-type': 'multipart/mixed; boundary="-"' });
       res.end(`\r\n---\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(json)}\r\n\r\n${json}\r\n-----\r\n`);
     } else if (format === 'text/event-stream') {
-      res.writeHead(200, { 'content-type': 'text/event-stream', 'content-encoding': 'none' });
+      res.writeHead(200, { 'content-type': 'text/event-stream', ...(kind.hit ? {} : { 'cache-control': 'no-cache' }), 'content-encoding': 'none' });
       res.end(`:\n\nevent: next\ndata: ${json}\n\nevent: complete\ndata:\n\n`);
     } else {
       res.writeHead(200, { 'content-type': `${format}; charset=utf-8`, 'content-length': Buffer.byteLength(json) });

@@ -49,6 +49,12 @@ export interface GatewayResponseCache {
    */
   lookup(key: string): Promise<StoredResponse | null>;
   handOver(req: IncomingMessage, key: string): void;
+  /**
+   * Stores an answer the edge made itself (`json` is `{"data": ...}`), unless a ranking in it
+   * is degraded; returns whether it is stored. The write runs in the background: failures are
+   * counted and logged, never thrown.
+   */
+  store(key: string, json: string, data: unknown, ttlMs: number): boolean;
 }
 
 export interface ResponseCacheEvent {
@@ -237,6 +243,23 @@ export function createGatewayResponseCache(options: ResponseCacheOptions): Gatew
     lookup: read,
     handOver(req, key) {
       handedOver.set(req, key);
+    },
+    store(key, json, data, ttlMs) {
+      if (hasDegradedRanking(data)) {
+        stats.notStored++;
+        return false;
+      }
+      store.set(key, json, ttlMs).then(
+        () => {
+          stats.stored++;
+          emit('store', key);
+        },
+        (error: unknown) => {
+          stats.errors++;
+          log.warn(`response cache: write failed: ${(error as Error).message}`);
+        },
+      );
+      return true;
     },
     subscribe(listener) {
       listeners.add(listener);

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { negotiateFormat } from '../../src/gateway/edge/response-format.ts';
+import { persistedParams, readGetRequest } from '../../src/gateway/edge/persisted-request.ts';
+import { compilePersistedQueries } from '../../src/gateway/edge/compiled-documents.ts';
+import { loadPersistedDocuments } from '../../src/gateway/persisted-documents.ts';
+import { buildSchema } from '../../src/gateway/yoga.ts';
+
+describe('negotiateFormat', () => {
+  it('picks the first listed form Yoga can write, ignoring parameters', () => {
+    expect(negotiateFormat(undefined)).toBe('application/json');
+    expect(negotiateFormat('*/*')).toBe('application/json');
+    expect(negotiateFormat('multipart/mixed;deferSpec=20220824, application/json')).toBe('multipart/mixed');
+    expect(negotiateFormat('application/graphql-response+json, application/json;q=0.9')).toBe('application/graphql-response+json');
+    expect(negotiateFormat('text/html, text/event-stream')).toBe('text/event-stream');
+  });
+
+  it('leaves other wildcards and unknown forms to Yoga', () => {
+    expect(negotiateFormat('application/*')).toBeNull();
+    expect(negotiateFormat('text/html')).toBeNull();
+  });
+});
+
+describe('persisted request parsing', () => {
+  it('reads documentId or the Apollo hash, and refuses to take over free text', () => {
+    expect(persistedParams({ documentId: 'sha256:ab', variables: { first: 2 } })).toEqual({ documentId: 'sha256:ab', variables: { first: 2 }, operationName: null });
+    expect(persistedParams({ extensions: { persistedQuery: { version: 1, sha256Hash: 'ab' } } })?.documentId).toBe('ab');
+    expect(persistedParams({ extensions: { persistedQuery: { version: 2, sha256Hash: 'ab' } } })).toBeNull();
+    expect(persistedParams({ documentId: 'sha256:ab', query: '{ x }' })).toBeNull();
+    expect(persistedParams({ documentId: 'sha256:ab', variables: [1] })).toBeNull();
+  });
+
+  it('reads the GET form from the query string', () => {
+    const request = readGetRequest(`/graphql?documentId=sha256%3Aab&variables=${encodeURIComponent('{"first":3}')}`);
+    expect(request.persisted).toEqual({ documentId: 'sha256:ab', variables: { first: 3 }, operationName: null });
+    expect(readGetRequest('/graphql').persisted).toBeNull();
+  });
+});
+
+describe('compilePersistedQueries', () => {
+  const schema = buildSchema();
+  const persisted = loadPersistedDocuments(new URL('../../persisted-queries/manifest.json', import.meta.url).pathname, schema);
+  const compiled = compilePersistedQueries(schema, persisted);
+
+  it('compiles every query without @defer, and nothing else', () => {
+    const names = [...persisted.all()].filter((d) => compiled.has(d.id)).map((d) => d.operationName).sort();
+    expect(names).toEqual(['CoarseFeed', 'ItemDetail', 'Trending']);
+  });
+
+  it('applies variable defaults that graphql-jit would refuse to ($surface: Surface! = HOME)', async () => {
+    const coarse = [...persisted.all()].find((d) => d.operationName === 'CoarseFeed')!;
+    let seen: unknown;
+    const services = new Proxy({}, { get: () => undefined });
+    // The feed resolver reads the surface argument before touching any service.
+    const result = await compiled.get(coarse.id)!.execute(
+      { viewer: { id: '', userId: null, sessionId: null, anonymous: true, key: null }, loaders: {} as never, services: services as never },
+      {},
+    ).catch((error: unknown) => (seen = error));
+    expect(seen).toBeUndefined();
+    expect(JSON.stringify(result)).not.toContain('was not provided');
+  });
+});
