@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { inferenceServiceDefinition } from '../kserve/inference-proto.ts';
+import { MAX_MESSAGE_BYTES, inferenceServiceDefinition } from '../kserve/inference-proto.ts';
 import { DynamicBatcher } from './dynamic-batcher.ts';
 import { readModelRepository, type DynamicBatchingConfig } from './model-repository.ts';
 import { inferenceServiceHandlers, type ServedModel, type ServiceState } from './service.ts';
@@ -100,7 +100,8 @@ export async function startInferenceServer(options: InferenceServerOptions): Pro
 
   let draining = false;
   const state: ServiceState = { models, ready: () => !draining, draining: () => draining };
-  const server = new grpc.Server();
+  // Merged batches of thousands of rows pass gRPC's 4 MiB default: accept what clients may send.
+  const server = new grpc.Server({ 'grpc.max_receive_message_length': MAX_MESSAGE_BYTES, 'grpc.max_send_message_length': MAX_MESSAGE_BYTES });
   server.addService(inferenceServiceDefinition(), inferenceServiceHandlers(state));
   let port: number;
   try {

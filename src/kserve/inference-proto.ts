@@ -9,6 +9,12 @@ import * as protoLoader from '@grpc/proto-loader';
  */
 export const INFERENCE_PROTO_PATH = fileURLToPath(new URL('../../proto/inference.proto', import.meta.url));
 
+/**
+ * Largest ModelInfer message either side accepts (gRPC's default is 4 MiB: 4096 rows x 256
+ * features is 4 MiB alone). Clients keep their merged batches under it.
+ */
+export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
 export const PROTO_LOADER_OPTIONS: protoLoader.Options = {
   keepCase: true,
   longs: Number,

@@ -104,6 +104,13 @@ describe('inference server (Open Inference Protocol over onnxruntime-node)', () 
     }
   });
 
+  it('reads requests beyond gRPC\'s 4 MiB default message size (merged client batches)', async () => {
+    // More rows than the model's max_batch_size too, so the answer is the model's refusal: it
+    // shows the message was read (gRPC's own limit would answer RESOURCE_EXHAUSTED unread).
+    const rows = Math.ceil((4.5 * 1024 * 1024) / (cols * 4));
+    await expectStatus(client.call('ModelInfer', inferRequest('ranker-light', features(rows, cols), rows, cols)), grpc.status.INVALID_ARGUMENT, /max_batch_size/);
+  });
+
   it('merges concurrent requests into one batch, and does not hold a lone request beyond max_queue_delay', async () => {
     const rows = 16;
     const responses = await Promise.all(

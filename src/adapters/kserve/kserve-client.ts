@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
 import {
+  MAX_MESSAGE_BYTES,
   inferenceClientConstructor,
   type ModelInferRequest,
   type ModelInferResponse,
@@ -17,8 +18,6 @@ export const KEEPALIVE_TIMEOUT_MS = 10_000;
 /** Reconnect backoff after a lost connection; bounded low so a restarted server is found quickly. */
 export const INITIAL_RECONNECT_BACKOFF_MS = 200;
 export const MAX_RECONNECT_BACKOFF_MS = 5_000;
-/** Requests and answers beyond gRPC's 4 MiB default: 4096 rows x 256 features is 4 MiB alone. */
-export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
 export interface KServeClientOptions {
   readonly initialReconnectBackoffMs?: number;

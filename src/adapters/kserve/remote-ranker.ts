@@ -6,6 +6,7 @@ import { decodeScores, encodeInferRequest, type InferTensorNames } from './infer
 import type { KServeClientOptions } from './kserve-client.ts';
 import { LatencyWindow } from './latency-window.ts';
 import { DEFAULT_MAX_BATCH_DELAY_US, DEFAULT_MAX_BATCH_ROWS, MicroBatcher } from './micro-batcher.ts';
+import { MAX_MESSAGE_BYTES } from '../../kserve/inference-proto.ts';
 
 /** How long `connect` waits for at least one endpoint to report ready. */
 export const CONNECT_TIMEOUT_MS = 10_000;
@@ -60,7 +61,7 @@ export class RemoteRanker implements ObservedRanker {
     this.margin = options.deadlineMarginMs ?? DEFAULT_DEADLINE_MARGIN_MS;
     this.batcher = new MicroBatcher({
       featureCount: options.featureCount,
-      maxBatchRows: options.maxBatchRows ?? DEFAULT_MAX_BATCH_ROWS,
+      maxBatchRows: Math.min(options.maxBatchRows ?? DEFAULT_MAX_BATCH_ROWS, maxRowsPerMessage(options.featureCount)),
       maxBatchDelayUs: options.maxBatchDelayUs ?? DEFAULT_MAX_BATCH_DELAY_US,
       send: (features, rows, deadline) => this.send(features, rows, deadline),
     });
@@ -160,4 +161,12 @@ export class RemoteRanker implements ObservedRanker {
       throw new RankerError('BACKEND_UNAVAILABLE', `bad ModelInfer answer: ${(error as Error).message}`);
     }
   }
+}
+
+/** Room left in a message for everything but the FP32 rows (names, shapes, parameters). */
+const MESSAGE_OVERHEAD_BYTES = 64 * 1024;
+
+/** The most rows of `featureCount` FP32 features one ModelInfer message can carry. */
+export function maxRowsPerMessage(featureCount: number): number {
+  return Math.max(1, Math.floor((MAX_MESSAGE_BYTES - MESSAGE_OVERHEAD_BYTES) / (featureCount * 4)));
 }
