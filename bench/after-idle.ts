@@ -1,0 +1,118 @@
+/**
+ * The first seconds of load after an idle period, per set of V8 flags, side by side.
+ *
+ *   npm run bench:after-idle -- [--idle-s 120] [--burst-s 10] [--warmup-s 10] [--connections 50]
+ *     [--variant "name=flags"]...   (default: none, no-memory-reducer, and that plus a 32 MB semi-space)
+ *
+ * Starts one gateway per variant (production mode, embedded defaults, response cache on),
+ * pinned to core 0 with taskset where available; this process (the load) takes core 1. Warms
+ * each one up with a closed loop of persisted CoarseFeed requests for random users, leaves them
+ * all idle for `idle-s` (V8 shrinks an idle heap: the memory reducer), then loads them one at
+ * a time for `burst-s` and prints p50/p99/p99.9/max of each burst, per second too, and the
+ * errors. Every response is checked (200, data, no errors).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+
+const { values: args } = parseArgs({
+  options: {
+    'idle-s': { type: 'string', default: '120' },
+    'burst-s': { type: 'string', default: '10' },
+    'warmup-s': { type: 'string', default: '10' },
+    connections: { type: 'string', default: '50' },
+    users: { type: 'string', default: '10000' },
+    variant: { type: 'string', multiple: true },
+  },
+});
+const IDLE_MS = Number(args['idle-s']) * 1000;
+const BURST_MS = Number(args['burst-s']) * 1000;
+const WARMUP_MS = Number(args['warmup-s']) * 1000;
+const CONNECTIONS = Number(args.connections);
+const USERS = Number(args.users);
+const VARIANTS = (args.variant ?? ['none=', 'no-memory-reducer=--no-memory-reducer', 'no-memory-reducer+semi-32=--no-memory-reducer --max-semi-space-size=32']).map((v) => {
+  const eq = v.indexOf('=');
+  return { name: v.slice(0, eq), flags: v.slice(eq + 1).split(' ').filter(Boolean) };
+});
+
+const manifest = JSON.parse(readFileSync(new URL('../persisted-queries/manifest.json', import.meta.url), 'utf8')) as Record<string, string>;
+const COARSE_FEED = Object.keys(manifest).find((id) => manifest[id]!.startsWith('query CoarseFeed'))!;
+
+async function startGateway(flags: readonly string[]): Promise<{ child: ChildProcess; url: string }> {
+  const pin = spawnSync('taskset', ['--version']).status === 0 ? ['taskset', '-c', '0'] : [];
+  const command = [...pin, process.execPath, ...flags, '--import', 'tsx', 'src/main.ts'];
+  const child = spawn(command[0]!, command.slice(1), {
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'production', IDENTITY: 'headers' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /listening on (http:\/\/\S+)\/graphql/.exec(out);
+      if (match) resolve(match[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`gateway exited with ${code}`)));
+  });
+  return { child, url };
+}
+
+interface Sample {
+  readonly at: number;
+  readonly ms: number;
+  readonly ok: boolean;
+}
+
+/** Closed loop of CoarseFeed for random users for `durationMs`. */
+async function load(url: string, durationMs: number): Promise<Sample[]> {
+  const samples: Sample[] = [];
+  const start = performance.now();
+  const body = JSON.stringify({ documentId: COARSE_FEED, variables: { first: 20 } });
+  const worker = async (): Promise<void> => {
+    while (performance.now() - start < durationMs) {
+      const user = 1 + Math.floor(Math.random() * USERS);
+      const sent = performance.now();
+      let ok = false;
+      try {
+        const response = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-user-id': String(user) }, body });
+        const json = (await response.json()) as { data?: { feed?: { coarse?: { items?: unknown[] } } }; errors?: unknown };
+        ok = response.status === 200 && !json.errors && json.data?.feed?.coarse?.items?.length === 20;
+      } catch {
+        ok = false;
+      }
+      samples.push({ at: sent - start, ms: performance.now() - sent, ok });
+    }
+  };
+  await Promise.all(Array.from({ length: CONNECTIONS }, worker));
+  return samples;
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * p) - 1)]!;
+}
+
+const servers = await Promise.all(VARIANTS.map(async (v) => ({ ...v, ...(await startGateway(v.flags)) })));
+try {
+  for (const s of servers) {
+    await load(s.url, WARMUP_MS);
+    console.log(`${s.name}: warmed up ${WARMUP_MS / 1000} s`);
+  }
+  console.log(`idle ${IDLE_MS / 1000} s...`);
+  await new Promise((r) => setTimeout(r, IDLE_MS));
+  console.log(`\nFirst ${BURST_MS / 1000} s of load after ${IDLE_MS / 1000} s idle, ${CONNECTIONS} connections, CoarseFeed (persisted, random users)\n`);
+  console.log('| flags | requests | errors | p50 ms | p99 ms | p99.9 ms | max ms | p99 per second |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
+  for (const s of servers) {
+    const samples = await load(s.url, BURST_MS);
+    const sorted = samples.map((x) => x.ms).sort((a, b) => a - b);
+    const perSecond: string[] = [];
+    for (let second = 0; second < BURST_MS / 1000; second++) {
+      const inSecond = samples.filter((x) => x.at >= second * 1000 && x.at < (second + 1) * 1000).map((x) => x.ms).sort((a, b) => a - b);
+      perSecond.push(percentile(inSecond, 0.99).toFixed(0));
+    }
+    const row = [s.name || 'none', samples.length, samples.filter((x) => !x.ok).length, percentile(sorted, 0.5).toFixed(1), percentile(sorted, 0.99).toFixed(1), percentile(sorted, 0.999).toFixed(1), sorted.at(-1)!.toFixed(1), perSecond.join(' ')];
+    console.log(`| ${row.join(' | ')} |`);
+  }
+} finally {
+  for (const s of servers) s.child.kill();
+}
