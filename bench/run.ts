@@ -1,0 +1,112 @@
+/**
+ * The benchmark suite (issue 6): framework overhead against GraphQL peers, and the
+ * personalization job on a synthetic catalog, in one run. See README "Benchmarks".
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { parseCli } from '../src/cli/parse-cli.ts';
+import { artifactsDirFor, ensureArtifacts, modelsDirFor } from './suite/artifacts-cache.ts';
+import { latencySvg } from './suite/latency-svg.ts';
+import { measureServer } from './suite/measure-server.ts';
+import { FULL, QUICK, type Mode } from './suite/modes.ts';
+import { pinLoadGenerator } from './suite/pinning.ts';
+import { plan, type Scenario, type ServerSpec } from './suite/plan.ts';
+import { DEFAULT_RULE } from './suite/rate-sweep.ts';
+import { markdownReport } from './suite/report-markdown.ts';
+import { TARGETS, type RunResult, type ScenarioResult } from './suite/results.ts';
+
+const USAGE = `usage: npm run bench -- [--quick] [--only <pattern>] [--concurrency 16] [--p99-bound 50] [--items n]
+
+Starts each server in its own process on loopback and measures it: closed-loop throughput,
+an open-loop rate sweep for the maximum sustained rate, and latency at half of that rate.
+Writes bench/results/<timestamp>.json, .md and .svg.
+
+  --quick            a few seconds per scenario and a 20k-item catalog (development)
+  --only <pattern>   run the scenarios whose id matches this regular expression
+                     (ids: overhead/yoga, job/local/homefeed-uncached, job/remote/..., job/baseline/...)
+  --concurrency <n>  connections of the closed loop (default 16)
+  --p99-bound <ms>   the sweep's p99 bound for a sustained rate (default ${DEFAULT_RULE.maxP99Ms})
+  --items <n>        catalog size (default 100000, 20000 with --quick)
+  -h, --help         this text
+`;
+
+/** Users of the synthetic catalog (its generator's default). */
+const CATALOG_USERS = 10_000;
+
+const cli = parseCli(
+  process.argv.slice(2),
+  {
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    concurrency: { type: 'string', default: '16' },
+    'p99-bound': { type: 'string', default: String(DEFAULT_RULE.maxP99Ms) },
+    items: { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+  USAGE,
+);
+if (cli.exitCode !== undefined) process.exit(cli.exitCode);
+const args = cli.values;
+
+function positive(flag: string, raw: string): number {
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) {
+    process.stderr.write(`--${flag} must be a positive number, got "${raw}"\n\n${USAGE}`);
+    process.exit(2);
+  }
+  return value;
+}
+
+const baseMode: Mode = args.quick ? QUICK : FULL;
+const mode: Mode = args.items ? { ...baseMode, items: Math.round(positive('items', args.items)) } : baseMode;
+const concurrency = Math.round(positive('concurrency', args.concurrency));
+const rule = { ...DEFAULT_RULE, maxP99Ms: positive('p99-bound', args['p99-bound']) };
+const only = args.only ? new RegExp(args.only, 'i') : null;
+const log = (line: string): void => void process.stderr.write(`${line}\n`);
+
+const startedAt = performance.now();
+const pinning = pinLoadGenerator();
+log(pinning.note);
+const catalog = { dir: artifactsDirFor(mode.items), items: mode.items, users: CATALOG_USERS };
+const scenarios = plan(catalog).filter((s) => !only || only.test(s.id));
+if (scenarios.length === 0) {
+  process.stderr.write(`no scenario matches --only ${args.only}\n`);
+  process.exit(2);
+}
+if (scenarios.some((s) => s.server.usesCatalog)) await ensureArtifacts(mode.items, CATALOG_USERS, log);
+
+// Servers in plan order, each with its scenarios.
+const byServer = new Map<ServerSpec, Scenario[]>();
+for (const scenario of scenarios) byServer.set(scenario.server, [...(byServer.get(scenario.server) ?? []), scenario]);
+const measured: ScenarioResult[] = [];
+for (const [server, serverScenarios] of byServer) {
+  measured.push(...(await measureServer(server, serverScenarios, { mode, pinning, concurrency, rule, models: modelsDirFor(mode.items), log })));
+}
+
+const date = new Date().toISOString();
+const result: RunResult = {
+  date,
+  mode: mode.name,
+  node: process.version,
+  cpu: `${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} cores)`,
+  pinning: pinning.note,
+  catalog: { items: mode.items, users: CATALOG_USERS },
+  concurrency,
+  warmupS: mode.warmupS,
+  closedLoopS: mode.closedLoopS,
+  sweepStepS: mode.sweepStepS,
+  measureS: mode.measureS,
+  rule,
+  targets: TARGETS,
+  scenarios: measured,
+  durationS: (performance.now() - startedAt) / 1000,
+};
+const stem = join('bench', 'results', date.replace(/[:.]/g, '-'));
+mkdirSync(join('bench', 'results'), { recursive: true });
+const svgName = `${stem.split('/').pop()}.svg`;
+writeFileSync(`${stem}.json`, `${JSON.stringify(result, null, 2)}\n`);
+writeFileSync(`${stem}.svg`, latencySvg(result));
+const report = markdownReport(result, svgName);
+writeFileSync(`${stem}.md`, report);
+process.stdout.write(`\n${report}\nwrote ${stem}.json, .md and .svg\n`);

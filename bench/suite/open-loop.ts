@@ -1,0 +1,104 @@
+import { keepAliveAgent, send, verdict, type Target } from './http-client.ts';
+import type { Operation } from './operations.ts';
+import { percentiles, type Percentiles } from './percentiles.ts';
+
+/** Latency at a fixed offered rate. */
+export interface OpenLoopResult {
+  readonly offeredRps: number;
+  /** Good answers per second over the run (its scheduled length, or longer while the backlog drained). */
+  readonly achievedRps: number;
+  readonly sent: number;
+  readonly bad: number;
+  /** Requests still unanswered when the drain time ran out (counted in `bad` too). */
+  readonly unfinished: number;
+  /** Time to the first payload (= last for a single JSON answer), from the intended send time. */
+  readonly first: Percentiles;
+  readonly last: Percentiles;
+  /** p99 of how late the generator sent against schedule: high means the generator, not the server, is the limit. */
+  readonly sendLagP99Ms: number;
+  /** Good answers per tag (which model ranked HomeFeed, or why it degraded). */
+  readonly tags: Readonly<Record<string, number>>;
+  readonly firstBad?: string;
+}
+
+const MAX_SOCKETS = 512;
+
+/**
+ * Sends `rate` requests per second for `seconds`, each at its scheduled time whether or not
+ * earlier ones have answered, and times every answer from that scheduled time: no
+ * coordinated omission (a stalled server is charged for every request it held up).
+ */
+export async function openLoop(target: Target, operation: Operation, rate: number, seconds: number, drainMs: number): Promise<OpenLoopResult> {
+  const agent = keepAliveAgent(MAX_SOCKETS);
+  const total = Math.max(1, Math.round(rate * seconds));
+  const intervalMs = 1000 / rate;
+  const firsts: number[] = [];
+  const lasts: number[] = [];
+  const lags: number[] = [];
+  const tags: Record<string, number> = {};
+  let bad = 0;
+  let done = 0;
+  let lastEnd = 0;
+  let firstBad: string | undefined;
+  let open = true;
+  const start = performance.now() + 5;
+
+  await new Promise<void>((resolve) => {
+    const drain = setTimeout(resolve, seconds * 1000 + drainMs + 5);
+    const settle = (problem: string | null) => {
+      if (!open) return;
+      if (problem !== null) {
+        bad++;
+        firstBad ??= problem;
+      }
+      lastEnd = performance.now();
+      if (++done === total) {
+        clearTimeout(drain);
+        resolve();
+      }
+    };
+    let next = 0;
+    // A setImmediate spin rather than timers: sends stay within microseconds of schedule, and
+    // I/O still runs between turns. The generator owns its core.
+    const tick = () => {
+      const now = performance.now();
+      while (next < total) {
+        const intended = start + next * intervalMs;
+        if (intended > now) break;
+        lags.push(now - intended);
+        const i = next++;
+        send(target, agent, operation, i, intended).then(
+          (answer) => {
+            const problem = verdict(operation, answer);
+            if (problem === null && open) {
+              firsts.push(answer.firstMs);
+              lasts.push(answer.lastMs);
+              const tag = operation.tag?.(answer.payloads);
+              if (tag) tags[tag] = (tags[tag] ?? 0) + 1;
+            }
+            settle(problem);
+          },
+          (error: Error) => settle(`request failed: ${error.message}`),
+        );
+      }
+      if (next < total) setImmediate(tick);
+    };
+    tick();
+  });
+  open = false;
+  agent.destroy();
+  const unfinished = total - done;
+  const elapsedS = Math.max(seconds, (lastEnd - start) / 1000);
+  return {
+    offeredRps: rate,
+    achievedRps: lasts.length / elapsedS,
+    sent: total,
+    bad: bad + unfinished,
+    unfinished,
+    first: percentiles(firsts),
+    last: percentiles(lasts),
+    sendLagP99Ms: percentiles(lags).p99,
+    tags,
+    ...(firstBad || unfinished ? { firstBad: firstBad ?? `${unfinished} unanswered after the drain time` } : {}),
+  };
+}

@@ -1,0 +1,13 @@
+/** Latency percentiles of one run, in milliseconds (NaN when there are no samples). */
+export interface Percentiles {
+  readonly p50: number;
+  readonly p99: number;
+  readonly p999: number;
+  readonly max: number;
+}
+
+export function percentiles(samples: readonly number[]): Percentiles {
+  const sorted = Float64Array.from(samples).sort();
+  const at = (q: number): number => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!);
+  return { p50: at(0.5), p99: at(0.99), p999: at(0.999), max: sorted.length === 0 ? NaN : sorted[sorted.length - 1]! };
+}

@@ -1,0 +1,48 @@
+import type { ClosedLoopResult } from './closed-loop.ts';
+import type { OpenLoopResult } from './open-loop.ts';
+import type { Section } from './plan.ts';
+import type { SustainRule } from './rate-sweep.ts';
+
+/** Everything measured for one scenario: what `bench/results/<timestamp>.json` holds per row. */
+export interface ScenarioResult {
+  readonly id: string;
+  readonly label: string;
+  readonly sections: readonly Section[];
+  readonly server: string;
+  readonly document: string;
+  readonly targeted: boolean;
+  readonly closed: ClosedLoopResult;
+  readonly maxSustainedRps: number;
+  readonly sweep: readonly OpenLoopResult[];
+  readonly atHalf: OpenLoopResult;
+  /** VmHWM of the server process at the end of its scenarios. */
+  readonly peakRssMiB: number;
+  /** VmHWM of the inference server beside it, for remote scenarios. */
+  readonly inferencePeakRssMiB?: number;
+}
+
+export interface RunResult {
+  readonly date: string;
+  readonly mode: 'quick' | 'full';
+  readonly node: string;
+  readonly cpu: string;
+  readonly pinning: string;
+  readonly catalog: { readonly items: number; readonly users: number };
+  readonly concurrency: number;
+  readonly warmupS: number;
+  readonly closedLoopS: number;
+  readonly sweepStepS: number;
+  readonly measureS: number;
+  readonly rule: SustainRule;
+  readonly targets: Targets;
+  readonly scenarios: readonly ScenarioResult[];
+  readonly durationS: number;
+}
+
+/** The issue's targets for the personalization job, at half the maximum sustainable rate. */
+export interface Targets {
+  readonly firstP99Ms: number;
+  readonly lastP99Ms: number;
+}
+
+export const TARGETS: Targets = { firstP99Ms: 5, lastP99Ms: 25 };
