@@ -3,13 +3,17 @@
  * over multipart/mixed, first: 20, a different head or tail user per request, closed loop)
  * against the gateway in three settings, one child process each, measured in turn:
  *
- *   off      OTEL_SDK_DISABLED=true, METRICS_ENABLED=false
- *   metrics  the default: /metrics on (scraped every second during the run), no spans
- *   spans    metrics plus every span, exported over OTLP/HTTP to a no-op sink in this process
+ *   off        OTEL_SDK_DISABLED=true, METRICS_ENABLED=false
+ *   metrics    the default: /metrics on (scraped every second during the run), no spans
+ *   unsampled  metrics, a tracer provider and the context manager, but OTEL_TRACES_SAMPLER=always_off:
+ *              what creating spans costs when none is recorded
+ *   spans      metrics plus every span, exported over OTLP/HTTP to a no-op sink in this process
  *
  *   npm run bench:telemetry -- [--requests 2000] [--concurrency 8] [--warmup-s 5] [--users 10000] [--rounds 1]
+ *                              [--modes off,metrics,unsampled,spans]
  *
- * Prints throughput and first/last-payload percentiles per setting, and the ratios to "off".
+ * Prints throughput, first/last-payload percentiles and the gateway's CPU time per request
+ * (from /proc, steadier than latency on a shared machine) per setting, and the ratios to "off".
  * With --rounds > 1 the settings alternate (off, metrics, spans, off, ...) and samples pool.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -26,6 +30,7 @@ const { values: args } = parseArgs({
     'warmup-s': { type: 'string', default: '5' },
     users: { type: 'string', default: '10000' },
     rounds: { type: 'string', default: '1' },
+    modes: { type: 'string', default: 'off,metrics,unsampled,spans' },
   },
 });
 const REQUESTS = Number(args.requests);
@@ -38,8 +43,11 @@ const SCRAPE_INTERVAL_MS = 1000;
 const manifest = JSON.parse(readFileSync(new URL('../persisted-queries/manifest.json', import.meta.url), 'utf8')) as Record<string, string>;
 const HOME_FEED_ID = Object.keys(manifest).find((id) => manifest[id]!.includes('query HomeFeed('))!;
 
-type Mode = 'off' | 'metrics' | 'spans';
-const MODES: readonly Mode[] = ['off', 'metrics', 'spans'];
+type Mode = 'off' | 'metrics' | 'unsampled' | 'spans';
+const ALL_MODES: readonly Mode[] = ['off', 'metrics', 'unsampled', 'spans'];
+const MODES = args.modes.split(',').map((m) => m.trim()) as Mode[];
+for (const mode of MODES) if (!ALL_MODES.includes(mode)) throw new Error(`--modes: unknown setting "${mode}" (${ALL_MODES.join(', ')})`);
+if (MODES[0] !== 'off') throw new Error('--modes must start with off (the baseline of the ratios)');
 
 interface Sample {
   firstMs: number;
@@ -74,7 +82,8 @@ function envFor(mode: Mode, sinkUrl: string): NodeJS.ProcessEnv {
   delete base.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
   if (mode === 'off') return { ...base, OTEL_SDK_DISABLED: 'true', METRICS_ENABLED: 'false' };
   if (mode === 'metrics') return { ...base, OTEL_SDK_DISABLED: 'false', METRICS_ENABLED: 'true' };
-  return { ...base, OTEL_SDK_DISABLED: 'false', METRICS_ENABLED: 'true', OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' };
+  const spans = { ...base, OTEL_SDK_DISABLED: 'false', METRICS_ENABLED: 'true', OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' };
+  return mode === 'unsampled' ? { ...spans, OTEL_TRACES_SAMPLER: 'always_off' } : { ...spans, OTEL_TRACES_SAMPLER: 'always_on' };
 }
 
 async function startGateway(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string }> {
@@ -172,9 +181,23 @@ function quantile(values: number[], q: number): number {
 interface Pooled {
   samples: Sample[];
   seconds: number;
+  /** Gateway CPU seconds (user + system) over the measured runs; NaN where /proc is missing. */
+  cpuSeconds: number;
 }
 
-const pooled: Record<Mode, Pooled> = { off: { samples: [], seconds: 0 }, metrics: { samples: [], seconds: 0 }, spans: { samples: [], seconds: 0 } };
+/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat. */
+function cpuSecondsOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime are fields 14 and 15 of stat, in clock ticks (USER_HZ, 100 on Linux).
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+const pooled = Object.fromEntries(ALL_MODES.map((mode) => [mode, { samples: [], seconds: 0, cpuSeconds: 0 }])) as unknown as Record<Mode, Pooled>;
 const sink = await startSink();
 if (spawnSync('taskset', ['-pc', '1', String(process.pid)]).status !== 0) console.error('taskset unavailable: server and client share cores');
 try {
@@ -187,7 +210,9 @@ try {
         console.error(`round ${round + 1}/${ROUNDS}, ${mode}: warming up for ${WARMUP_MS / 1000} s...`);
         await warmUp(url);
         const stopScraping = mode === 'off' ? async () => 0 : scrapeWhile(url);
+        const cpuBefore = cpuSecondsOf(child.pid!);
         const run = await closedLoop(url, REQUESTS, round * REQUESTS);
+        pooled[mode].cpuSeconds += cpuSecondsOf(child.pid!) - cpuBefore;
         await stopScraping();
         pooled[mode].samples.push(...run.samples);
         pooled[mode].seconds += run.seconds;
@@ -201,8 +226,9 @@ try {
   const offRate = off.samples.length / off.seconds;
   console.log(`\nTelemetry overhead: HomeFeed (@defer, multipart), ${REQUESTS} requests x ${ROUNDS} round(s) per setting, closed loop at concurrency ${CONCURRENCY}, first: 20, users 1..${USERS}`);
   console.log('(ms; "first" = first payload, "last" = refined patch; ratios are to "off")\n');
-  console.log('setting    req/s  p50 first p99 first  p50 last  p99 last   req/s  p50 last  p99 last');
-  console.log('                                                            ratio    ratio     ratio');
+  console.log('setting    req/s  p50 first p99 first  p50 last  p99 last  CPU ms/req   req/s  p50 last  p99 last  CPU/req');
+  console.log('                                                                        ratio    ratio     ratio    ratio');
+  const cpuPerRequest = (r: Pooled) => (r.cpuSeconds * 1000) / r.samples.length;
   for (const mode of MODES) {
     const r = pooled[mode];
     const rate = r.samples.length / r.seconds;
@@ -210,7 +236,7 @@ try {
     const last = r.samples.map((s) => s.lastMs);
     const ratio = (q: number) => (quantile(last, q) / quantile(off.samples.map((s) => s.lastMs), q)).toFixed(3).padStart(9);
     console.log(
-      `${mode.padEnd(8)} ${rate.toFixed(0).padStart(7)} ${f(quantile(first, 0.5))}  ${f(quantile(first, 0.99))} ${f(quantile(last, 0.5))}  ${f(quantile(last, 0.99))} ${(rate / offRate).toFixed(3).padStart(7)} ${ratio(0.5)} ${ratio(0.99)}`,
+      `${mode.padEnd(9)}${rate.toFixed(0).padStart(7)} ${f(quantile(first, 0.5))}  ${f(quantile(first, 0.99))} ${f(quantile(last, 0.5))}  ${f(quantile(last, 0.99))} ${cpuPerRequest(r).toFixed(2).padStart(11)} ${(rate / offRate).toFixed(3).padStart(7)} ${ratio(0.5)} ${ratio(0.99)} ${(cpuPerRequest(r) / cpuPerRequest(off)).toFixed(3).padStart(8)}`,
     );
   }
   console.log(`\nOTLP sink received ${sink.stats.requests} export requests, ${(sink.stats.bytes / 1024).toFixed(0)} KiB`);
