@@ -8,6 +8,7 @@ import { traceServices } from '../telemetry/traced-services.ts';
 import { createDemoRoutes } from './demo/demo-routes.ts';
 import { createEventsEndpoint } from './events-endpoint.ts';
 import { compilePersistedQueries } from './edge/compiled-documents.ts';
+import { compileDeferredQueries } from './edge/deferred-documents.ts';
 import { createPersistedEdge } from './edge/persisted-edge.ts';
 import { createHttpServer, listen, type RouteHandler } from './http-server.ts';
 import { createViewerResolver } from './identity.ts';
@@ -67,7 +68,8 @@ export async function startGateway(
   const yoga = createGatewayYoga({ config, schema, services, persisted, resolveViewer, logger, ...(responseCache ? { responseCache } : {}) });
   // The edge answers cache hits and runs compiled documents; the rest goes on to Yoga.
   const compiled = compilePersistedQueries(schema, persisted);
-  const edge = createPersistedEdge({ persisted, resolveViewer, responseCache, compiled, services, yoga });
+  const deferred = compileDeferredQueries(schema, persisted);
+  const edge = createPersistedEdge({ persisted, resolveViewer, responseCache, compiled, deferred, services, yoga });
   const server = createHttpServer(yoga, { maxBodyBytes: config.maxBodyBytes, logger, edge }, {
     ...(options.metricsEndpoint ? { '/metrics': options.metricsEndpoint } : {}),
     '/events': createEventsEndpoint({ services, resolveViewer, maxBodyBytes: config.maxBodyBytes }),

@@ -1,3 +1,4 @@
+import type { FeedPlan } from '../pipeline/feed-plan.ts';
 import type { RequestLoaders } from '../pipeline/loaders.ts';
 import type { PipelineServices } from '../pipeline/services.ts';
 import type { Viewer } from './identity.ts';
@@ -7,4 +8,10 @@ export interface RequestContext {
   readonly viewer: Viewer;
   readonly loaders: RequestLoaders;
   readonly services: PipelineServices;
+  /**
+   * Set when one request runs as several documents (the edge runs a deferred fragment as a
+   * document of its own, beside the initial one): `feed` with the same arguments returns the
+   * same plan, so its candidates are generated once.
+   */
+  readonly feedPlans?: Map<string, FeedPlan>;
 }

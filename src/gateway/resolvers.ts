@@ -24,8 +24,14 @@ function checkFirst(first: number): number {
  */
 export const resolvers: Resolvers = {
   Query: {
-    feed: (_root, { surface, first }, { viewer, services, loaders }) =>
-      new FeedPlan(viewer, surface, checkFirst(first), services, loaders),
+    feed: (_root, { surface, first }, { viewer, services, loaders, feedPlans }) => {
+      const key = `${surface}:${first}`;
+      const shared = feedPlans?.get(key);
+      if (shared) return shared;
+      const plan = new FeedPlan(viewer, surface, checkFirst(first), services, loaders);
+      feedPlans?.set(key, plan);
+      return plan;
+    },
     item: async (_root, { id }, { loaders }) => {
       const item = await loaders.item.load(id);
       if (!item) throw gatewayError('ITEM_NOT_FOUND', `no item has id ${JSON.stringify(id)}`, { itemId: id });

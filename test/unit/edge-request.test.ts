@@ -1,8 +1,10 @@
+import { parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { negotiateFormat } from '../../src/gateway/edge/response-format.ts';
 import { persistedParams, readGetRequest } from '../../src/gateway/edge/persisted-request.ts';
 import { compilePersistedQueries } from '../../src/gateway/edge/compiled-documents.ts';
-import { loadPersistedDocuments } from '../../src/gateway/persisted-documents.ts';
+import { compileDeferredQueries } from '../../src/gateway/edge/deferred-documents.ts';
+import { loadPersistedDocuments, type PersistedDocuments } from '../../src/gateway/persisted-documents.ts';
 import { buildSchema } from '../../src/gateway/yoga.ts';
 
 describe('negotiateFormat', () => {
@@ -57,5 +59,30 @@ describe('compilePersistedQueries', () => {
     ).catch((error: unknown) => (seen = error));
     expect(seen).toBeUndefined();
     expect(JSON.stringify(result)).not.toContain('was not provided');
+  });
+});
+
+describe('compileDeferredQueries', () => {
+  it('splits HomeFeed into its initial document and the refined part at feed, and nothing else', () => {
+    const schema = buildSchema();
+    const persisted = loadPersistedDocuments(new URL('../../persisted-queries/manifest.json', import.meta.url).pathname, schema);
+    const split = compileDeferredQueries(schema, persisted);
+    const home = [...persisted.all()].find((d) => d.operationName === 'HomeFeed')!;
+    expect([...split.keys()]).toEqual([home.id]);
+    expect(split.get(home.id)!.deferred.map((p) => ({ label: p.label, path: p.path }))).toEqual([{ label: 'refined', path: ['feed'] }]);
+  });
+
+  it('leaves a @defer below a list, with an `if` argument, or nested, to Yoga', () => {
+    const schema = buildSchema();
+    const texts = [
+      'query A { trending(first: 2) { ... @defer { item { id } } } }',
+      'query B($x: Boolean!) { feed(first: 2) { ... @defer(if: $x) { refined { stage } } } }',
+      'query C { feed(first: 2) { ... @defer { coarse { stage } ... @defer { refined { stage } } } } }',
+      // The control: the same shape with a plain @defer is split.
+      'query D { feed(first: 2) { ... @defer { refined { stage } } } }',
+    ];
+    const docs = texts.map((text, i) => ({ id: `sha256:${i}`, text, document: parse(text), operationName: 'ABCD'[i]!, operationType: 'query' as const }));
+    const persisted = { all: () => docs.values() } as unknown as PersistedDocuments;
+    expect([...compileDeferredQueries(schema, persisted).keys()]).toEqual(['sha256:3']);
   });
 });

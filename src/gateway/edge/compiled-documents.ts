@@ -1,4 +1,4 @@
-import { getOperationAST, isInputType, typeFromAST, valueFromAST, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import { getOperationAST, isInputType, typeFromAST, valueFromAST, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import { compileQuery, isCompiledQuery } from 'graphql-jit';
 import type { PersistedDocument, PersistedDocuments } from '../persisted-documents.ts';
 import type { RequestContext } from '../request-context.ts';
@@ -29,9 +29,14 @@ export function compilePersistedQueries(schema: GraphQLSchema, persisted: Persis
 }
 
 function compile(schema: GraphQLSchema, doc: PersistedDocument): CompiledDocument | null {
-  const query = compileQuery(schema, doc.document, doc.operationName, { customJSONSerializer: true });
-  if (!isCompiledQuery(query)) throw new Error(`persisted document ${doc.operationName} does not compile: ${query.errors?.map((e) => e.message).join('; ')}`);
-  const defaults = variableDefaults(schema, doc);
+  return compileDocument(schema, doc.document, doc.operationName);
+}
+
+/** Compiles one operation of `document` (graphql-jit), with its variable defaults and serializer. */
+export function compileDocument(schema: GraphQLSchema, document: DocumentNode, operationName: string): CompiledDocument {
+  const query = compileQuery(schema, document, operationName, { customJSONSerializer: true });
+  if (!isCompiledQuery(query)) throw new Error(`persisted document ${operationName} does not compile: ${query.errors?.map((e) => e.message).join('; ')}`);
+  const defaults = variableDefaults(schema, document, operationName);
   return {
     execute: async (context, variables) => query.query(undefined, context, withDefaults(variables, defaults)),
     stringify: (result) => query.stringify(result),
@@ -43,8 +48,8 @@ function compile(schema: GraphQLSchema, doc: PersistedDocument): CompiledDocumen
  * variable even when it has a default (`$surface: Surface! = HOME`), which the spec allows:
  * the defaults are filled in before it runs.
  */
-function variableDefaults(schema: GraphQLSchema, doc: PersistedDocument): ReadonlyArray<readonly [string, unknown]> {
-  const operation = getOperationAST(doc.document, doc.operationName);
+function variableDefaults(schema: GraphQLSchema, document: DocumentNode, operationName: string): ReadonlyArray<readonly [string, unknown]> {
+  const operation = getOperationAST(document, operationName);
   const defaults: Array<readonly [string, unknown]> = [];
   for (const definition of operation?.variableDefinitions ?? []) {
     if (!definition.defaultValue) continue;

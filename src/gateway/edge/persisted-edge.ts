@@ -8,10 +8,12 @@ import { createLoaders } from '../../pipeline/loaders.ts';
 import type { PipelineServices } from '../../pipeline/services.ts';
 import type { RequestContext } from '../request-context.ts';
 import type { ResolveViewer, Viewer } from '../identity.ts';
-import type { PersistedDocuments } from '../persisted-documents.ts';
+import type { PersistedDocument, PersistedDocuments } from '../persisted-documents.ts';
 import type { GatewayResponseCache } from '../response-cache/response-cache.ts';
 import type { GatewayYoga } from '../yoga.ts';
 import type { CompiledDocument } from './compiled-documents.ts';
+import type { DeferredDocument } from './deferred-documents.ts';
+import { streamDeferred, type StreamFormat } from './deferred-stream.ts';
 import { readGetRequest, readPostRequest, type EdgeRequest } from './persisted-request.ts';
 import { FORMAT_TAG, negotiateFormat, type ResponseFormat } from './response-format.ts';
 
@@ -22,6 +24,8 @@ export interface PersistedEdgeOptions {
   readonly responseCache: GatewayResponseCache | null;
   /** Persisted queries compiled at start (those without @defer), by document id. */
   readonly compiled: ReadonlyMap<string, CompiledDocument>;
+  /** Persisted queries with @defer, split into compiled initial and deferred parts, by document id. */
+  readonly deferred: ReadonlyMap<string, DeferredDocument>;
   readonly services: PipelineServices;
   readonly yoga: GatewayYoga;
 }
@@ -50,7 +54,7 @@ const HIT_EXTENSIONS = ',"extensions":{"responseCache":{"hit":true}}}';
  * A private answer is only ever written after the viewer's credentials were verified.
  */
 export function createPersistedEdge(options: PersistedEdgeOptions): PersistedEdge {
-  const { persisted, resolveViewer, responseCache, compiled, services, yoga } = options;
+  const { persisted, resolveViewer, responseCache, compiled, deferred, services, yoga } = options;
 
   const toYoga = (req: IncomingMessage, res: ServerResponse, request: EdgeRequest): void => {
     // @whatwg-node/server uses a parsed `req.body` instead of reading the (consumed) stream.
@@ -70,7 +74,9 @@ export function createPersistedEdge(options: PersistedEdgeOptions): PersistedEdg
     if (!named || !document || document.operationType !== 'query' || !format) return toYoga(req, res, request);
     const ttlMs = responseCache?.ttlMsFor(named.variables) ?? 0;
     const compiledDocument = compiled.get(document.id);
-    if (ttlMs === 0 && !compiledDocument) return toYoga(req, res, request);
+    // A deferred document streams: over multipart or SSE only (Yoga answers JSON-only clients 406).
+    const deferredDocument = format === 'multipart/mixed' || format === 'text/event-stream' ? deferred.get(document.id) : undefined;
+    if (ttlMs === 0 && !compiledDocument && !deferredDocument) return toYoga(req, res, request);
     let viewer: Viewer;
     try {
       viewer = await resolveViewer({ get: (name) => headerValue(req, name) });
@@ -87,9 +93,7 @@ export function createPersistedEdge(options: PersistedEdgeOptions): PersistedEdg
     if (compiledDocument) {
       const context: RequestContext = { viewer, loaders: createLoaders(services), services };
       const execStartMs = performance.now();
-      const result = await withSpan(SPAN.GRAPHQL_OPERATION, { [ATTR.OPERATION_NAME]: document.operationName, [ATTR.DOCUMENT_ID]: document.id }, () =>
-        compiledDocument.execute(context, named.variables),
-      ).catch(() => null);
+      const result = await inOperationSpan(document, () => compiledDocument.execute(context, named.variables)).catch(() => null);
       if (result && !result.errors?.length) {
         const json = compiledDocument.stringify(result);
         const execMs = performance.now() - execStartMs;
@@ -98,6 +102,26 @@ export function createPersistedEdge(options: PersistedEdgeOptions): PersistedEdg
         return writeAnswer(req, res, json, format, document.operationName, { hit: false, cache, execMs });
       }
       // Errors: Yoga runs it again and shapes them (codes, masking, request id) like every other answer.
+    }
+    if (deferredDocument) {
+      const context: RequestContext = { viewer, loaders: createLoaders(services), services, feedPlans: new Map() };
+      const startMs = httpRequestInfo(req)?.startMs ?? performance.now();
+      const headers = (): Record<string, string> => ({
+        ...(key ? { 'x-cache': 'MISS' } : {}),
+        'server-timing': formatServerTiming([{ name: 'first', durMs: performance.now() - startMs, desc: 'compiled; headers leave with the first part' }]),
+      });
+      const answer = await inOperationSpan(document, () =>
+        streamDeferred(res, deferredDocument, context, named.variables, format as StreamFormat, headers, () => {
+          // The first payload leaves now: its time is known only here.
+          instruments().firstPayload.record((performance.now() - startMs) / 1000, { [ATTR.OPERATION]: document.operationName, [ATTR.STREAMED]: true });
+        }),
+      ).catch(() => null);
+      if (answer) {
+        instruments().finalPayload.record((performance.now() - startMs) / 1000, { [ATTR.OPERATION]: document.operationName, [ATTR.STREAMED]: true });
+        if (key && answer.complete) responseCache!.store(key, JSON.stringify({ data: answer.data }), answer.data, ttlMs);
+        return;
+      }
+      if (res.headersSent) return void res.destroy(); // failed mid-stream: the client sees a cut answer, as with any stream
     }
     if (key) responseCache!.handOver(req, key);
     viewerOf.set(req, viewer);
@@ -111,6 +135,12 @@ export function createPersistedEdge(options: PersistedEdgeOptions): PersistedEdg
       else res.destroy();
     });
   };
+}
+
+/** The operation's span, named and described as Yoga's telemetry plugin does for the operations it runs. */
+function inOperationSpan<T>(document: PersistedDocument, run: () => Promise<T>): Promise<T> {
+  const attributes = { [ATTR.OPERATION_NAME]: document.operationName, [ATTR.OPERATION_TYPE]: document.operationType, [ATTR.DOCUMENT_ID]: document.id };
+  return withSpan(`${SPAN.GRAPHQL_OPERATION} ${document.operationName}`, attributes, run);
 }
 
 function headerValue(req: IncomingMessage, name: string): string | null {
