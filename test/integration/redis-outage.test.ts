@@ -1,14 +1,12 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startLocalRanker } from '../../src/adapters/embedded-services.ts';
 import { loadArtifactsIntoRedis } from '../../src/adapters/redis/load-artifacts.ts';
 import { closeRedis } from '../../src/adapters/redis/redis-connection.ts';
-import { createRedisServices } from '../../src/adapters/redis-services.ts';
-import { loadConfig } from '../../src/config.ts';
-import { startGateway, type RunningGateway } from '../../src/gateway/gateway.ts';
+import type { RunningGateway } from '../../src/gateway/gateway.ts';
 import { loadArtifacts, type Artifacts } from '../../src/offline/artifacts.ts';
 import { documentId, runPersisted } from '../fixtures/gateway-harness.ts';
 import { fetchIncremental } from '../fixtures/incremental.ts';
 import { PrivateRedis } from '../fixtures/private-redis.ts';
+import { startRedisBackedGateway } from '../fixtures/redis-gateway.ts';
 
 // A private redis-server on a free loopback port (no persistence), killed and restarted
 // mid-load: the gateway must keep answering 200 with data, degraded, and recover by itself.
@@ -22,7 +20,7 @@ const CONCURRENCY = 3;
 let redisServer: PrivateRedis;
 let artifacts: Artifacts;
 let gateway: RunningGateway;
-let closeServices: (() => Promise<void>) | null = null;
+let closeGateway: (() => Promise<void>) | null = null;
 let graphqlUrl: string;
 const unhandled: unknown[] = [];
 const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
@@ -45,31 +43,14 @@ beforeAll(async () => {
   artifacts = await loadArtifacts(inject('artifactsDir'));
   redisServer = await PrivateRedis.onFreePort();
   await startRedis();
-  const config = loadConfig({
-    PORT: '0',
-    HOST: '127.0.0.1',
-    RANKER_THREADS: '1',
-    ARTIFACTS_DIR: artifacts.dir,
-    REDIS_URL: redisServer.url,
-    REDIS_PREFIX: PREFIX,
-    // A dead Redis fails at once (no offline queue); a generous timeout keeps a merely slow call
-    // on this shared 2-core machine from degrading answers in the healthy phase.
-    REDIS_CALL_TIMEOUT_MS: '2000',
-    // This test is about the Redis-backed stores, not the response cache in front of them.
-    RESPONSE_CACHE: 'false',
-    // A budget a loaded machine cannot miss: "degraded" must come from the outage only.
-    BUDGET_HOME_MS: '3000',
-  });
-  const ranker = await startLocalRanker(artifacts, config);
-  const redis = await createRedisServices(artifacts, config, ranker, null);
-  closeServices = redis.close;
-  gateway = await startGateway(config, redis.services);
-  graphqlUrl = `${gateway.url}/graphql`;
+  const started = await startRedisBackedGateway({ artifacts, redisUrl: redisServer.url, prefix: PREFIX });
+  closeGateway = started.close;
+  gateway = started.gateway;
+  graphqlUrl = started.graphqlUrl;
 }, 60_000);
 
 afterAll(async () => {
-  await gateway?.close();
-  await closeServices?.().catch(() => {});
+  await closeGateway?.();
   await stopRedis();
   process.off('unhandledRejection', onUnhandled);
 });

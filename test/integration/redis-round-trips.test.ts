@@ -1,14 +1,12 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startLocalRanker } from '../../src/adapters/embedded-services.ts';
 import { loadArtifactsIntoRedis } from '../../src/adapters/redis/load-artifacts.ts';
 import { closeRedis, type RedisClient } from '../../src/adapters/redis/redis-connection.ts';
-import { createRedisServices } from '../../src/adapters/redis-services.ts';
-import { loadConfig } from '../../src/config.ts';
-import { startGateway, type RunningGateway } from '../../src/gateway/gateway.ts';
+import type { RunningGateway } from '../../src/gateway/gateway.ts';
 import { loadArtifacts, type Artifacts } from '../../src/offline/artifacts.ts';
 import { documentId, runPersisted } from '../fixtures/gateway-harness.ts';
 import { fetchIncremental } from '../fixtures/incremental.ts';
 import { PrivateRedis } from '../fixtures/private-redis.ts';
+import { startRedisBackedGateway } from '../fixtures/redis-gateway.ts';
 import { trackStoreWaits, type StoreWaits } from '../fixtures/store-waits.ts';
 
 // Round trips to Redis per uncached HomeFeed (coarse, then refined over multipart), counted
@@ -22,34 +20,25 @@ let admin: RedisClient;
 let artifacts: Artifacts;
 let gateway: RunningGateway;
 let tracked: StoreWaits;
-let closeServices: (() => Promise<void>) | null = null;
+let closeGateway: (() => Promise<void>) | null = null;
 
 beforeAll(async () => {
   artifacts = await loadArtifacts(inject('artifactsDir'));
   redisServer = await PrivateRedis.start();
   admin = await redisServer.connect();
   await loadArtifactsIntoRedis(admin, artifacts, { prefix: PREFIX, retireDelayMs: 0 });
-  const config = loadConfig({
-    PORT: '0',
-    HOST: '127.0.0.1',
-    RANKER_THREADS: '1',
-    ARTIFACTS_DIR: artifacts.dir,
-    REDIS_URL: redisServer.url,
-    REDIS_PREFIX: PREFIX,
-    REDIS_CALL_TIMEOUT_MS: '2000',
-    RESPONSE_CACHE: 'false',
-    BUDGET_HOME_MS: '3000',
+  const started = await startRedisBackedGateway({
+    artifacts,
+    redisUrl: redisServer.url,
+    prefix: PREFIX,
+    wrap: (services) => (tracked = trackStoreWaits(services)).services,
   });
-  const ranker = await startLocalRanker(artifacts, config);
-  const redis = await createRedisServices(artifacts, config, ranker, null);
-  closeServices = redis.close;
-  tracked = trackStoreWaits(redis.services);
-  gateway = await startGateway(config, tracked.services);
+  closeGateway = started.close;
+  gateway = started.gateway;
 }, 60_000);
 
 afterAll(async () => {
-  await gateway?.close();
-  await closeServices?.().catch(() => {});
+  await closeGateway?.();
   if (admin) await closeRedis(admin);
   await redisServer?.stop();
 });
