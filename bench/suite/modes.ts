@@ -14,5 +14,5 @@ export interface Mode {
   readonly drainMs: number;
 }
 
-export const FULL: Mode = { name: 'full', items: 100_000, warmupS: 10, closedLoopS: 5, sweepStepS: 3, measureS: 8, drainMs: 2_000 };
+export const FULL: Mode = { name: 'full', items: 100_000, warmupS: 10, closedLoopS: 4, sweepStepS: 3, measureS: 8, drainMs: 2_000 };
 export const QUICK: Mode = { name: 'quick', items: 20_000, warmupS: 2, closedLoopS: 2, sweepStepS: 1, measureS: 2, drainMs: 1_000 };

@@ -1,4 +1,4 @@
-import type { Target } from './http-client.ts';
+import { keepAliveAgent, send, type Target } from './http-client.ts';
 import { openLoop, type OpenLoopResult } from './open-loop.ts';
 import type { Operation } from './operations.ts';
 
@@ -28,6 +28,29 @@ export interface SweepResult {
 const UP = [0.5, 0.7, 0.85, 1, 1.15];
 const DOWN = [0.25, 0.1, 0.03];
 const SETTLE_MS = 500;
+/** Runs stretch (up to twice their length) to hold this many requests, so a p99 is not just the maximum. */
+const MIN_STEP_REQUESTS = 100;
+const MIN_MEASURE_REQUESTS = 1000;
+
+function lengthS(rate: number, baseS: number, minRequests: number): number {
+  return Math.min(2 * baseS, Math.max(baseS, minRequests / rate));
+}
+
+/**
+ * Waits until the server answers again (a probe queues behind whatever backlog an overloaded
+ * step left it), then a little more, so no step pays for the one before.
+ */
+async function quiesce(target: Target, operation: Operation): Promise<void> {
+  const agent = keepAliveAgent(1);
+  try {
+    await send(target, agent, operation, 0, performance.now());
+  } catch {
+    // A refused probe still means the backlog has cleared.
+  } finally {
+    agent.destroy();
+  }
+  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+}
 
 /**
  * Open-loop steps around the closed-loop estimate: upward until one is not sustained (twice),
@@ -45,11 +68,11 @@ export async function rateSweep(
   const steps: OpenLoopResult[] = [];
   let best = 0;
   const attempt = async (rate: number): Promise<boolean> => {
-    const run = await openLoop(target, operation, rate, timing.stepS, timing.drainMs);
+    const run = await openLoop(target, operation, rate, lengthS(rate, timing.stepS, MIN_STEP_REQUESTS), timing.drainMs);
     steps.push(run);
     const ok = sustained(run, rule);
     log(`  sweep ${String(rate).padStart(6)} req/s: achieved ${run.achievedRps.toFixed(0)}, p99 ${run.last.p99.toFixed(2)} ms, bad ${run.bad} -> ${ok ? 'sustained' : 'not sustained'}`);
-    await new Promise((resolve) => setTimeout(resolve, SETTLE_MS)); // let a backlog clear before the next step
+    await quiesce(target, operation);
     return ok;
   };
   // A failed step is tried once more: on a shared machine one stall of a neighbour can sink it.
@@ -62,7 +85,7 @@ export async function rateSweep(
   for (const fraction of UP) if (!(await step(fraction))) break;
   if (best === 0) for (const fraction of DOWN) if (await step(fraction)) break;
   const halfRate = Math.max(1, Math.round((best || estimateRps * DOWN[DOWN.length - 1]!) / 2));
-  const atHalf = await openLoop(target, operation, halfRate, timing.measureS, timing.drainMs);
+  const atHalf = await openLoop(target, operation, halfRate, lengthS(halfRate, timing.measureS, MIN_MEASURE_REQUESTS), timing.drainMs);
   log(`  at ${halfRate} req/s (half): p50 ${atHalf.last.p50.toFixed(2)}, p99 ${atHalf.last.p99.toFixed(2)}, p99.9 ${atHalf.last.p999.toFixed(2)} ms, bad ${atHalf.bad}`);
   return { maxSustainedRps: best, steps, atHalf };
 }

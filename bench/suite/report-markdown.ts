@@ -2,10 +2,19 @@ import type { RunResult, ScenarioResult } from './results.ts';
 
 const ms = (v: number): string => (Number.isNaN(v) ? '-' : v < 10 ? v.toFixed(2) : v.toFixed(1));
 const int = (v: number): string => (Number.isNaN(v) ? '-' : v.toFixed(0));
+const sustainedRps = (v: number): string => (v === 0 ? 'none' : v.toFixed(0));
 
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const align = header.map((_, i) => (i < 2 ? '---' : '---:'));
   return [header, align, ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
+}
+
+/** Bad answers over all runs of the scenario, with those that were only unanswered within the drain time in brackets. */
+function bad(r: ScenarioResult): string {
+  const runs = [...r.sweep, r.atHalf];
+  const total = r.closed.bad + runs.reduce((n, s) => n + s.bad, 0);
+  const unanswered = runs.reduce((n, s) => n + s.unfinished, 0);
+  return unanswered > 0 ? `${total} (${unanswered})` : String(total);
 }
 
 function rss(r: ScenarioResult): string {
@@ -17,7 +26,7 @@ function tags(r: ScenarioResult): string {
   const total = entries.reduce((n, [, c]) => n + c, 0);
   return entries
     .sort((a, b) => b[1] - a[1])
-    .map(([tag, count]) => `${tag} ${((100 * count) / total).toFixed(0)}%`)
+    .map(([tag, count]) => `${tag} ${count * 100 < total ? '<1' : ((100 * count) / total).toFixed(0)}%`)
     .join(', ');
 }
 
@@ -28,12 +37,12 @@ function overheadTable(scenarios: readonly ScenarioResult[]): string {
       r.label,
       r.document,
       int(r.closed.rps),
-      int(r.maxSustainedRps),
+      sustainedRps(r.maxSustainedRps),
       int(r.atHalf.offeredRps),
       ms(r.atHalf.last.p50),
       ms(r.atHalf.last.p99),
       ms(r.atHalf.last.p999),
-      String(r.closed.bad + r.sweep.reduce((n, s) => n + s.bad, 0) + r.atHalf.bad),
+      bad(r),
       rss(r),
     ]),
   );
@@ -46,14 +55,14 @@ function jobTable(scenarios: readonly ScenarioResult[]): string {
       r.label,
       r.server,
       int(r.closed.rps),
-      int(r.maxSustainedRps),
+      sustainedRps(r.maxSustainedRps),
       int(r.atHalf.offeredRps),
       ms(r.atHalf.first.p50),
       ms(r.atHalf.first.p99),
       ms(r.atHalf.last.p50),
       ms(r.atHalf.last.p99),
       ms(r.atHalf.last.p999),
-      String(r.closed.bad + r.sweep.reduce((n, s) => n + s.bad, 0) + r.atHalf.bad),
+      bad(r),
       tags(r),
       rss(r),
     ]),
@@ -72,7 +81,7 @@ function ratios(scenarios: readonly ScenarioResult[]): string {
     const a = byId.get(ours);
     const b = byId.get(base);
     if (!a || !b) return [];
-    return [[name, 'gateway / baseline', (a.maxSustainedRps / b.maxSustainedRps).toFixed(2), (a.closed.rps / b.closed.rps).toFixed(2), (a.atHalf.last.p99 / b.atHalf.last.p99).toFixed(2)]];
+    return [[name, 'gateway / baseline', a.maxSustainedRps && b.maxSustainedRps ? (a.maxSustainedRps / b.maxSustainedRps).toFixed(2) : '-', (a.closed.rps / b.closed.rps).toFixed(2), (a.atHalf.last.p99 / b.atHalf.last.p99).toFixed(2)]];
   });
   return rows.length === 0 ? '' : table(['operation', 'ratio', 'max sustained', 'closed-loop req/s', 'last p99 at half rate'], rows);
 }
@@ -94,12 +103,14 @@ export function markdownReport(result: RunResult, svgFile: string | null): strin
   const overhead = result.scenarios.filter((r) => r.sections.includes('overhead'));
   const job = result.scenarios.filter((r) => r.sections.includes('job'));
   const ratioTable = ratios(result.scenarios);
+  const legend = 'bad: wrong answers (status, errors, item count) plus requests unanswered within the drain time, those in brackets; over every run of the scenario.';
   const lines = [
     `# Benchmarks, ${result.date} (${result.mode} mode)`,
     '',
     `Node ${result.node}, ${result.cpu}; ${result.pinning}. Catalog: ${result.catalog.items} synthetic items, ${result.catalog.users} users. ` +
       `Warm-up ${result.warmupS} s per server; closed loop ${result.closedLoopS} s at ${result.concurrency} connections (autocannon); ` +
-      `rate sweep ${result.sweepStepS} s per step; latency ${result.measureS} s open loop at half the maximum sustained rate, timed from each request's scheduled send. ` +
+      `rate sweep ${result.sweepStepS} s per step (longer, up to twice, to hold 100 requests); latency ${result.measureS} s (up to twice, to hold 1000) open loop at half the maximum sustained rate ` +
+      `(when none was sustained: half the lowest step), timed from each request's scheduled send. ` +
       `Sustained: no bad answer, achieved ≥ ${result.rule.minAchievedShare * 100}% of offered, last-payload p99 ≤ ${result.rule.maxP99Ms} ms. ` +
       `Run took ${(result.durationS / 60).toFixed(1)} min.`,
     '',
@@ -112,6 +123,7 @@ export function markdownReport(result: RunResult, svgFile: string | null): strin
     lines.push('## Personalization job', '', jobTable(job), '');
     lines.push('first = time to the first payload (coarse ranking), last = to the final payload (refined, @defer over multipart/mixed); both equal for single-payload answers. Milliseconds. Peak RSS: gateway + inference server for remote rows.', '');
   }
+  if (result.scenarios.length > 0) lines.push(legend, '');
   if (ratioTable) lines.push('### Against the plain-Yoga baseline', '', ratioTable, '');
   const targets = targetLines(result);
   if (targets.length > 0) lines.push(`### Targets (first-payload p99 ≤ ${result.targets.firstP99Ms} ms, final-payload p99 ≤ ${result.targets.lastP99Ms} ms, at half the maximum sustained rate)`, '', ...targets, '');
