@@ -17,8 +17,8 @@ export interface StreamedAnswer {
 const PART_FAILED = { message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
 
 /**
- * Runs a split @defer document on one context: the initial document, then every deferred
- * part once the first payload is written. Returns null, having written
+ * Runs a split @defer document on one context: the initial document and every deferred part
+ * start together (so the ranker starts as early as under Yoga). Returns null, having written
  * nothing, when the initial payload has errors (the caller lets Yoga run the request, so errors
  * keep Yoga's shape). Otherwise writes the payloads as Yoga does (multipart/mixed parts or SSE
  * `next` events: the initial data with `hasNext: true`, then one `incremental` payload per part
@@ -34,14 +34,7 @@ export async function streamDeferred(
   headers: () => Record<string, string>,
   onFirstPayload: () => void,
 ): Promise<StreamedAnswer | null> {
-  const initial = await document.initial.execute(context, variables).catch(() => null);
-  if (!initial || initial.errors?.length || !initial.data) return null;
-  // The deferred parts start once the first payload is out, so their CPU work (feature rows
-  // for hundreds of candidates) does not hold it back; the candidates they need are the
-  // plan's, generated once for the initial document, so they lose almost nothing.
-  const write = payloadWriter(res, format, headers());
-  write(`${document.initial.stringify(initial).slice(0, -1)},"hasNext":true}`, false);
-  onFirstPayload();
+  const initialRun = document.initial.execute(context, variables);
   let pending = document.deferred.map((part, index) => ({
     index,
     run: part.compiled.execute(context, variables).then(
@@ -49,6 +42,12 @@ export async function streamDeferred(
       () => ({ index, part, result: null as ExecutionResult | null }),
     ),
   }));
+  const initial = await initialRun.catch(() => null);
+  if (!initial || initial.errors?.length || !initial.data) return null;
+
+  const write = payloadWriter(res, format, headers());
+  write(`${document.initial.stringify(initial).slice(0, -1)},"hasNext":true}`, false);
+  onFirstPayload();
   const data = initial.data as Record<string, unknown>;
   let complete = true;
   while (pending.length > 0) {
