@@ -10,6 +10,7 @@ import type { RequestContext } from '../request-context.ts';
 import type { ResolveViewer, Viewer } from '../identity.ts';
 import type { PersistedDocument, PersistedDocuments } from '../persisted-documents.ts';
 import type { GatewayResponseCache } from '../response-cache/response-cache.ts';
+import type { StoredResponse } from '../response-cache/response-store.ts';
 import type { GatewayYoga } from '../yoga.ts';
 import type { CompiledDocument } from './compiled-documents.ts';
 import type { DeferredDocument } from './deferred-documents.ts';
@@ -88,7 +89,7 @@ export function createPersistedEdge(options: PersistedEdgeOptions): PersistedEdg
     if (responseCache && ttlMs > 0) {
       key = await responseCache.keyFor(viewer.key, document.id, document.operationName, named.variables);
       const stored = await responseCache.lookup(key);
-      if (stored) return writeAnswer(req, res, stored.json, format, document.operationName, { hit: true, etag: stored.etag });
+      if (stored) return writeAnswer(req, res, stored.json, format, document.operationName, { hit: true, etag: stored.etag, stored });
     }
     if (compiledDocument) {
       const context: RequestContext = { viewer, loaders: createLoaders(services), services };
@@ -150,7 +151,7 @@ function headerValue(req: IncomingMessage, name: string): string | null {
 }
 
 type AnswerKind =
-  | { readonly hit: true; readonly etag: string }
+  | { readonly hit: true; readonly etag: string; readonly stored: StoredResponse }
   | { readonly hit: false; readonly cache: { readonly didCache: boolean; readonly ttl: number } | null; readonly execMs: number };
 
 /**
@@ -159,6 +160,24 @@ type AnswerKind =
  * `extensions.responseCache.hit` as Yoga's plugin adds it, and an ETag per form, revalidated
  * on every use (private, no-cache).
  */
+/** The bytes of an answer in one form: JSON, one multipart/mixed part, or one SSE `next` event. */
+function answerBody(json: string, format: ResponseFormat): Buffer {
+  if (format === 'multipart/mixed') {
+    return Buffer.from(`\r\n---\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(json)}\r\n\r\n${json}\r\n-----\r\n`);
+  }
+  if (format === 'text/event-stream') return Buffer.from(`:\n\nevent: next\ndata: ${json}\n\nevent: complete\ndata:\n\n`);
+  return Buffer.from(json);
+}
+
+/** Hit bodies by stored answer and form, made once: a hit then writes bytes it already has. */
+const hitBodies = new WeakMap<StoredResponse, Partial<Record<ResponseFormat, Buffer>>>();
+
+function hitBody(stored: StoredResponse, format: ResponseFormat): Buffer {
+  let bodies = hitBodies.get(stored);
+  if (!bodies) hitBodies.set(stored, (bodies = {}));
+  return (bodies[format] ??= answerBody(stored.json.slice(0, -1) + HIT_EXTENSIONS, format));
+}
+
 function writeAnswer(req: IncomingMessage, res: ServerResponse, data: string, format: ResponseFormat, operation: string, kind: AnswerKind): void {
   const startMs = httpRequestInfo(req)?.startMs;
   if (kind.hit) {
@@ -174,21 +193,20 @@ function writeAnswer(req: IncomingMessage, res: ServerResponse, data: string, fo
   if (kind.hit && req.headers['if-none-match'] === res.getHeader('etag')) {
     res.writeHead(304).end();
   } else {
-    const json = kind.hit
-      ? data.slice(0, -1) + HIT_EXTENSIONS
-      : kind.cache
-        ? `${data.slice(0, -1)},"extensions":{"responseCache":{"hit":false,"didCache":${kind.cache.didCache},"ttl":${kind.cache.ttl}}}}`
-        : data;
+    const body = kind.hit
+      ? hitBody(kind.stored, format)
+      : answerBody(
+          kind.cache ? `${data.slice(0, -1)},"extensions":{"responseCache":{"hit":false,"didCache":${kind.cache.didCache},"ttl":${kind.cache.ttl}}}}` : data,
+          format,
+        );
     if (format === 'multipart/mixed') {
       res.writeHead(200, { 'content-type': 'multipart/mixed; boundary="-"' });
-      res.end(`\r\n---\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(json)}\r\n\r\n${json}\r\n-----\r\n`);
     } else if (format === 'text/event-stream') {
       res.writeHead(200, { 'content-type': 'text/event-stream', ...(kind.hit ? {} : { 'cache-control': 'no-cache' }), 'content-encoding': 'none' });
-      res.end(`:\n\nevent: next\ndata: ${json}\n\nevent: complete\ndata:\n\n`);
     } else {
-      res.writeHead(200, { 'content-type': `${format}; charset=utf-8`, 'content-length': Buffer.byteLength(json) });
-      res.end(json);
+      res.writeHead(200, { 'content-type': `${format}; charset=utf-8`, 'content-length': body.length });
     }
+    res.end(body);
   }
   if (startMs !== undefined) {
     const seconds = (performance.now() - startMs) / 1000;
