@@ -27,11 +27,19 @@ function documentMember(name: string, freeText: boolean): string {
   return freeText ? `"query":${JSON.stringify(MANIFEST[id])}` : `"documentId":"${id}"`;
 }
 
-/** Who asks: the same user every time (what a cache hit needs), or users 1..n in a spread order. */
-export type Viewers = { readonly kind: 'one' } | { readonly kind: 'rotate'; readonly users: number };
+/**
+ * Who asks: the same user every time (what a cache hit needs), users 1..n in a spread order,
+ * or nobody (anonymous: the trending answer, the gateway's cheapest resolvers).
+ */
+export type Viewers = { readonly kind: 'one' } | { readonly kind: 'rotate'; readonly users: number } | { readonly kind: 'anonymous' };
 
 function userOf(viewers: Viewers, i: number): string {
+  if (viewers.kind === 'anonymous') throw new Error('an anonymous viewer has no user id');
   return viewers.kind === 'one' ? '1' : String(1 + ((i * 7919) % viewers.users));
+}
+
+function viewerHeaders(viewers: Viewers, i: number): Record<string, string> {
+  return viewers.kind === 'anonymous' ? {} : { 'x-user-id': userOf(viewers, i) };
 }
 
 const JSON_HEADERS = { 'content-type': 'application/json' } as const;
@@ -59,7 +67,7 @@ export function coarseFeed(viewers: Viewers, freeText = false): Operation {
   return {
     document: `CoarseFeed, ${freeText ? 'free-text query' : 'persisted documentId'}, first: ${FEED_ITEMS}`,
     multipart: false,
-    request: (i) => ({ body, headers: { ...JSON_HEADERS, 'x-user-id': userOf(viewers, i) } }),
+    request: (i) => ({ body, headers: { ...JSON_HEADERS, ...viewerHeaders(viewers, i) } }),
     check: (payloads) => checkSingle(payloads, (data) => countItems(data, 'coarse', FEED_ITEMS)),
   };
 }

@@ -77,6 +77,7 @@ export function plan(catalog: Catalog): Scenario[] {
     s('job/local/homefeed-uncached', 'HomeFeed uncached, in-process ranker', job, local, homeFeed(rotate), true),
     s('job/local/coarsefeed', 'CoarseFeed uncached (gateway, persisted)', [...overhead, ...job], local, coarseFeed(rotate)),
     s('job/local/recordevent', 'RecordEvent', job, local, recordEvent(catalog.users, catalog.items)),
+    s('overhead/gateway-anonymous', 'CoarseFeed uncached, anonymous: trending (gateway, persisted)', overhead, local, coarseFeed({ kind: 'anonymous' })),
     s('overhead/gateway-cached', 'CoarseFeed cached, one viewer (gateway, persisted)', overhead, localCached, coarseFeed(one)),
     s('job/local/homefeed-cached', 'HomeFeed cached, one viewer, in-process ranker', job, localCached, homeFeed(one), true),
     s('job/remote/homefeed-uncached', 'HomeFeed uncached, remote inference server', job, remote, homeFeed(rotate), true),
