@@ -37,8 +37,16 @@ export async function generateCandidates(
   viewer: Viewer,
   services: Pick<PipelineServices, 'featureStore' | 'candidateIndex' | 'sessions' | 'trending'>,
   loaders: Pick<RequestLoaders, 'user'>,
-  nowMs: number = Date.now(),
+  options: {
+    /**
+     * How many trending items a cold start needs: no model ranks them (nothing to personalise
+     * with), so the page size is enough.
+     */
+    readonly coldStartCount?: number;
+    readonly nowMs?: number;
+  } = {},
 ): Promise<CandidateSet> {
+  const nowMs = options.nowMs ?? Date.now();
   // A failed store read (Redis down) is not an error here: no user features / no session,
   // and the answer says it is degraded.
   // The precomputed list is read beside the user and the session, not after them: one round
@@ -75,5 +83,5 @@ export async function generateCandidates(
     }
     return { source: 'ANN', viewer: inputs, candidates: await services.candidateIndex.search(user.vector, CANDIDATE_COUNT), degradedReason };
   }
-  return { source: 'TRENDING', viewer: null, candidates: await services.trending.top(CANDIDATE_COUNT), degradedReason };
+  return { source: 'TRENDING', viewer: null, candidates: await services.trending.top(options.coldStartCount ?? CANDIDATE_COUNT), degradedReason };
 }

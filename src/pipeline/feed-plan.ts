@@ -31,7 +31,7 @@ export class FeedPlan {
   }
 
   candidates(): Promise<CandidateSet> {
-    return (this.candidateSet ??= generateCandidates(this.viewer, this.services, this.loaders));
+    return (this.candidateSet ??= generateCandidates(this.viewer, this.services, this.loaders, { coldStartCount: this.first }));
   }
 
   /** Retrieval order; never waits on a model. */
