@@ -2,14 +2,14 @@
  * The first seconds of load after an idle period, per set of V8 flags, side by side.
  *
  *   npm run bench:after-idle -- [--idle-s 120] [--burst-s 10] [--warmup-s 10] [--connections 50]
- *     [--variant "name=flags"]...   (default: none, no-memory-reducer, and that plus a 32 MB semi-space)
+ *     [--rate <req/s>] [--variant "name=flags"]...   (default: none, no-memory-reducer, and that plus a 32 MB semi-space)
  *
  * Starts one gateway per variant (production mode, embedded defaults, response cache on),
  * pinned to core 0 with taskset where available; this process (the load) takes core 1. Warms
  * each one up with a closed loop of persisted CoarseFeed requests for random users, leaves them
  * all idle for `idle-s` (V8 shrinks an idle heap: the memory reducer), then loads them one at
- * a time for `burst-s` and prints p50/p99/p99.9/max of each burst, per second too, and the
- * errors. Every response is checked (200, data, no errors).
+ * a time for `burst-s` (closed loop, or open loop at `--rate`) and prints p50/p99/p99.9/max
+ * of each burst, per second too, and the errors. Every response is checked (200, data, no errors).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -21,6 +21,7 @@ const { values: args } = parseArgs({
     'burst-s': { type: 'string', default: '10' },
     'warmup-s': { type: 'string', default: '10' },
     connections: { type: 'string', default: '50' },
+    rate: { type: 'string', default: '0' },
     users: { type: 'string', default: '10000' },
     variant: { type: 'string', multiple: true },
   },
@@ -29,6 +30,8 @@ const IDLE_MS = Number(args['idle-s']) * 1000;
 const BURST_MS = Number(args['burst-s']) * 1000;
 const WARMUP_MS = Number(args['warmup-s']) * 1000;
 const CONNECTIONS = Number(args.connections);
+/** Requests per second of an open loop; 0 = a closed loop of CONNECTIONS callers. */
+const RATE = Number(args.rate);
 const USERS = Number(args.users);
 const VARIANTS = (args.variant ?? ['none=', 'no-memory-reducer=--no-memory-reducer', 'no-memory-reducer+semi-32=--no-memory-reducer --max-semi-space-size=32']).map((v) => {
   const eq = v.indexOf('=');
@@ -64,24 +67,41 @@ interface Sample {
 }
 
 /** Closed loop of CoarseFeed for random users for `durationMs`. */
-async function load(url: string, durationMs: number): Promise<Sample[]> {
-  const samples: Sample[] = [];
+/** One CoarseFeed for a random user, checked. */
+async function request(url: string, body: string, start: number, sent: number): Promise<Sample> {
+  const user = 1 + Math.floor(Math.random() * USERS);
+  let ok = false;
+  try {
+    const response = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-user-id': String(user) }, body });
+    const json = (await response.json()) as { data?: { feed?: { coarse?: { items?: unknown[] } } }; errors?: unknown };
+    ok = response.status === 200 && !json.errors && json.data?.feed?.coarse?.items?.length === 20;
+  } catch {
+    ok = false;
+  }
+  return { at: sent - start, ms: performance.now() - sent, ok };
+}
+
+/**
+ * CoarseFeed for random users for `durationMs`: a closed loop of CONNECTIONS callers, or with
+ * `rate` an open loop, each request sent at its scheduled time and timed from it.
+ */
+async function load(url: string, durationMs: number, rate = RATE): Promise<Sample[]> {
   const start = performance.now();
   const body = JSON.stringify({ documentId: COARSE_FEED, variables: { first: 20 } });
-  const worker = async (): Promise<void> => {
-    while (performance.now() - start < durationMs) {
-      const user = 1 + Math.floor(Math.random() * USERS);
-      const sent = performance.now();
-      let ok = false;
-      try {
-        const response = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-user-id': String(user) }, body });
-        const json = (await response.json()) as { data?: { feed?: { coarse?: { items?: unknown[] } } }; errors?: unknown };
-        ok = response.status === 200 && !json.errors && json.data?.feed?.coarse?.items?.length === 20;
-      } catch {
-        ok = false;
-      }
-      samples.push({ at: sent - start, ms: performance.now() - sent, ok });
+  if (rate > 0) {
+    const runs: Promise<Sample>[] = [];
+    const count = Math.floor((durationMs / 1000) * rate);
+    for (let i = 0; i < count; i++) {
+      const due = start + (i * 1000) / rate;
+      const wait = due - performance.now();
+      if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+      runs.push(request(url, body, start, due));
     }
+    return Promise.all(runs);
+  }
+  const samples: Sample[] = [];
+  const worker = async (): Promise<void> => {
+    while (performance.now() - start < durationMs) samples.push(await request(url, body, start, performance.now()));
   };
   await Promise.all(Array.from({ length: CONNECTIONS }, worker));
   return samples;
@@ -94,12 +114,13 @@ function percentile(sorted: readonly number[], p: number): number {
 const servers = await Promise.all(VARIANTS.map(async (v) => ({ ...v, ...(await startGateway(v.flags)) })));
 try {
   for (const s of servers) {
-    await load(s.url, WARMUP_MS);
+    await load(s.url, WARMUP_MS, 0);
     console.log(`${s.name}: warmed up ${WARMUP_MS / 1000} s`);
   }
   console.log(`idle ${IDLE_MS / 1000} s...`);
   await new Promise((r) => setTimeout(r, IDLE_MS));
-  console.log(`\nFirst ${BURST_MS / 1000} s of load after ${IDLE_MS / 1000} s idle, ${CONNECTIONS} connections, CoarseFeed (persisted, random users)\n`);
+  const shape = RATE > 0 ? `open loop at ${RATE} req/s` : `closed loop, ${CONNECTIONS} connections`;
+  console.log(`\nFirst ${BURST_MS / 1000} s of load after ${IDLE_MS / 1000} s idle, ${shape}, CoarseFeed (persisted, random users)\n`);
   console.log('| flags | requests | errors | p50 ms | p99 ms | p99.9 ms | max ms | p99 per second |');
   console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
   for (const s of servers) {
