@@ -37,6 +37,18 @@ export function gatewayError(code: ErrorCode, message: string, extra: Record<str
  * The JSON body of a request refused before GraphQL runs (same shape as a GraphQL error
  * response); with the request id in `extensions.requestId` when there is one.
  */
+/** The same error with more extensions (a code, a request id), everything else kept. */
+export function withExtensions(error: GraphQLError, extensions: Record<string, unknown>): GraphQLError {
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    originalError: error.originalError,
+    extensions: { ...error.extensions, ...extensions },
+  });
+}
+
 export function errorBody(code: ErrorCode, message: string, requestId?: string): string {
   return JSON.stringify({ errors: [{ message, extensions: requestId ? { code, requestId } : { code } }] });
 }

@@ -1,17 +1,9 @@
-import { GraphQLError } from 'graphql';
+import type { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import type { ErrorCode } from '../errors.ts';
+import { withExtensions, type ErrorCode } from '../errors.ts';
 
 function withCode(error: GraphQLError, code: ErrorCode): GraphQLError {
-  if (error.extensions?.code) return error;
-  return new GraphQLError(error.message, {
-    nodes: error.nodes,
-    source: error.source,
-    positions: error.positions,
-    path: error.path,
-    originalError: error.originalError,
-    extensions: { ...error.extensions, code },
-  });
+  return error.extensions?.code ? error : withExtensions(error, { code });
 }
 
 /**

@@ -7,6 +7,7 @@ import { instruments } from './instruments.ts';
 import { ATTR, SPAN, tracer } from './names.ts';
 import { formatServerTiming, type TimingEntry } from './server-timing.ts';
 import { failSpan } from './spans.ts';
+import { withExtensions } from '../errors.ts';
 
 export interface UseTelemetryOptions {
   /** Operation names used as the `operation` metric label; any other name is "other" (bounded cardinality). */
@@ -203,12 +204,5 @@ function tagError(error: GraphQLError, requestId: string): GraphQLError {
     const plain = error as { extensions?: Record<string, unknown> };
     return { ...plain, extensions: { ...plain.extensions, requestId } } as unknown as GraphQLError;
   }
-  return new GraphQLError(error.message, {
-    nodes: error.nodes,
-    source: error.source,
-    positions: error.positions,
-    path: error.path,
-    originalError: error.originalError,
-    extensions: { ...error.extensions, requestId },
-  });
+  return withExtensions(error, { requestId });
 }
