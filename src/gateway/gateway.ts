@@ -13,7 +13,8 @@ import { createPersistedEdge } from './edge/persisted-edge.ts';
 import { createHttpServer, listen, type RouteHandler } from './http-server.ts';
 import { createViewerResolver } from './identity.ts';
 import { loadPersistedDocuments } from './persisted-documents.ts';
-import { createGatewayResponseCache, invalidatingSessionStore, type GatewayResponseCache } from './response-cache/response-cache.ts';
+import { invalidatingSessionStore } from './response-cache/invalidating-session-store.ts';
+import { createGatewayResponseCache, type GatewayResponseCache } from './response-cache/response-cache.ts';
 import { buildSchema, createGatewayYoga, type GatewayYoga } from './yoga.ts';
 
 export const MANIFEST_PATH = new URL('../../persisted-queries/manifest.json', import.meta.url);

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeRedis, createRedis, parseRedisTarget, type RedisClient } from '../../src/adapters/redis/redis-connection.ts';
 import { MemoryGenerations } from '../../src/gateway/response-cache/generations.ts';
-import { createGatewayResponseCache, hasDegradedRanking, stableJson } from '../../src/gateway/response-cache/response-cache.ts';
+import { hasDegradedRanking, stableJson } from '../../src/gateway/response-cache/cache-policy.ts';
+import { createGatewayResponseCache } from '../../src/gateway/response-cache/response-cache.ts';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const CONFIG = { enabled: true, ttlMs: { HOME: 30_000, ITEM_DETAIL: 60_000, SEARCH: 30_000, CHECKOUT: 0 }, maxEntries: 100 };

@@ -5,8 +5,8 @@ import { getOperationAST, type ExecutionResult } from 'graphql';
 import type { Plugin, YogaInitialContext } from 'graphql-yoga';
 import { SURFACES, type ResponseCacheConfig, type Surface } from '../../config.ts';
 import type { RedisClient } from '../../adapters/redis/redis-connection.ts';
-import type { SessionState, SessionStore } from '../../ports/session-store.ts';
 import type { RequestContext } from '../request-context.ts';
+import { hasDegradedRanking, stableJson } from './cache-policy.ts';
 import { MemoryGenerations, RedisGenerations, type ViewerGenerations } from './generations.ts';
 import { MemoryResponseStore, RedisResponseStore, type ResponseStore, type StoredResponse } from './response-store.ts';
 
@@ -270,72 +270,4 @@ export function createGatewayResponseCache(options: ResponseCacheOptions): Gatew
       stats.invalidations++;
     },
   };
-}
-
-/** True when any object in the data is a ranking marked `degraded: true`. */
-export function hasDegradedRanking(data: unknown): boolean {
-  if (Array.isArray(data)) return data.some(hasDegradedRanking);
-  if (data === null || typeof data !== 'object') return false;
-  const record = data as Record<string, unknown>;
-  if (record.degraded === true) return true;
-  for (const key in record) {
-    const value = record[key];
-    if (value !== null && typeof value === 'object' && hasDegradedRanking(value)) return true;
-  }
-  return false;
-}
-
-/** JSON with object keys sorted, so equal variables give equal keys. */
-export function stableJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const record = value as Record<string, unknown>;
-    return `{${Object.keys(record)
-      .sort()
-      .filter((k) => record[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${stableJson(record[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
-
-/**
- * The session store, invalidating the viewer's cached answers after each write of their
- * session (recordEvent and POST /events both fold events through it): the invalidation comes
- * after the new session is stored, so a request that sees the new generation sees the new
- * session. A failed invalidation is logged, never fails the event (entries expire by TTL).
- */
-export function invalidatingSessionStore(
-  store: SessionStore,
-  invalidate: (viewerKey: string) => Promise<void>,
-  log: Pick<Console, 'warn'> = console,
-): SessionStore {
-  const after = async (viewerKey: string): Promise<void> => {
-    try {
-      await invalidate(viewerKey);
-    } catch (error) {
-      log.warn(`response cache: invalidation of ${viewerKey} failed: ${(error as Error).message}`);
-    }
-  };
-  const wrapped: SessionStore & {
-    update?: (viewerKey: string, fold: (previous: SessionState | null) => SessionState) => Promise<SessionState>;
-  } = {
-    get: (viewerKey) => store.get(viewerKey),
-    async put(viewerKey, state) {
-      await store.put(viewerKey, state);
-      await after(viewerKey);
-    },
-  };
-  const atomic = store as SessionStore & {
-    update?: (viewerKey: string, fold: (previous: SessionState | null) => SessionState) => Promise<SessionState>;
-  };
-  if (typeof atomic.update === 'function') {
-    const update = atomic.update.bind(store);
-    wrapped.update = async (viewerKey, fold) => {
-      const next = await update(viewerKey, fold);
-      await after(viewerKey);
-      return next;
-    };
-  }
-  return wrapped;
 }
