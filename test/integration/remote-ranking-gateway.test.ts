@@ -1,21 +1,15 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { RemoteRanker } from '../../src/adapters/kserve/remote-ranker.ts';
-import { featureCount } from '../../src/pipeline/feature-layout.ts';
 import { loadArtifacts, modelPath } from '../../src/offline/artifacts.ts';
-import { exportModelRepository } from '../../src/inference-server/export-model-repository.ts';
 import { startInferenceServer, type InferenceServer } from '../../src/inference-server/server.ts';
 import { documentId, startTestGateway, type TestGateway } from '../fixtures/gateway-harness.ts';
 import { fetchIncremental } from '../fixtures/incremental.ts';
+import { startTestInferenceTier, type TestInferenceTier } from '../fixtures/inference-tier.ts';
 import { KServeTestServer } from '../fixtures/kserve-test-server.ts';
 
 /** Hybrid routing end to end: the gateway, our inference server on loopback, the heavy model. */
 describe('gateway with a remote heavy ranker', () => {
-  let root: string;
-  let repository: string;
-  let server: InferenceServer;
+  let tier: TestInferenceTier;
   let gw: TestGateway;
   const BREAKER_OPEN_MS = 300;
 
@@ -36,37 +30,24 @@ describe('gateway with a remote heavy ranker', () => {
   }
 
   beforeAll(async () => {
-    root = await mkdtemp(join(tmpdir(), 'remote-gateway-'));
-    repository = join(root, 'models');
-    const artifactsDir = inject('artifactsDir');
-    await exportModelRepository({ artifactsDir, outDir: repository });
-    server = await startInferenceServer({ repository, port: 0 });
-    const artifacts = await loadArtifacts(artifactsDir);
-    const remote = await RemoteRanker.connect({
-      endpoints: [`127.0.0.1:${server.port}`],
-      modelName: 'ranker-heavy',
-      featureCount: featureCount(artifacts.manifest.dimension),
-      breakerFailures: 2,
-      breakerOpenMs: BREAKER_OPEN_MS,
-      readinessIntervalMs: 100,
-    });
+    tier = await startTestInferenceTier(inject('artifactsDir'), 'remote-gateway-');
+    const remote = await tier.connect({ breakerFailures: 2, breakerOpenMs: BREAKER_OPEN_MS, readinessIntervalMs: 100 });
     // A generous budget: this tests routing and fallback, not speed on a shared machine.
     gw = await startTestGateway({ env: { BUDGET_HOME_MS: '2000', BUDGET_CHECKOUT_MS: '2000' }, remoteRanker: remote });
   });
 
   afterAll(async () => {
     await gw?.close();
-    await server?.close(false);
-    await rm(root, { recursive: true, force: true });
+    await tier?.close();
   });
 
   it('ranks HOME with the heavy model on the inference server', async () => {
-    const before = server.stats();
+    const before = tier.server.stats();
     const ranking = await refined();
     expect(ranking).toMatchObject({ model: 'ranker-heavy@1', degraded: false });
     expect(ranking.items).toHaveLength(5);
     const rows = (s: ReturnType<InferenceServer['stats']>) => Object.values(s).reduce((sum, m) => sum + m.rows, 0);
-    expect(rows(server.stats()) - rows(before)).toBeGreaterThanOrEqual(500);
+    expect(rows(tier.server.stats()) - rows(before)).toBeGreaterThanOrEqual(500);
   });
 
   it('keeps CHECKOUT in-process', async () => {
@@ -74,13 +55,13 @@ describe('gateway with a remote heavy ranker', () => {
   });
 
   it('serves the light model with no client error while the server is down, and the heavy one again once it is back', async () => {
-    const port = server.port;
-    await server.close(false);
+    const port = tier.server.port;
+    await tier.server.close(false);
     for (let i = 0; i < 4; i++) {
       const ranking = await refined();
       expect(ranking).toMatchObject({ model: 'ranker-light@1', degraded: false });
     }
-    server = await startInferenceServer({ repository, port });
+    tier.server = await startInferenceServer({ repository: tier.repository, port });
     let model: string | null = null;
     for (let attempt = 0; attempt < 40 && model !== 'ranker-heavy@1'; attempt++) {
       await new Promise((resolve) => setTimeout(resolve, 100));

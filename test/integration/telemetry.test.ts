@@ -1,20 +1,13 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { SpanKind } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
-import { RemoteRanker } from '../../src/adapters/kserve/remote-ranker.ts';
-import { exportModelRepository } from '../../src/inference-server/export-model-repository.ts';
-import { startInferenceServer, type InferenceServer } from '../../src/inference-server/server.ts';
-import { loadArtifacts } from '../../src/offline/artifacts.ts';
-import { featureCount } from '../../src/pipeline/feature-layout.ts';
 import { RankerError } from '../../src/ports/ranker.ts';
 import { PROMETHEUS_CONTENT_TYPE } from '../../src/telemetry/metrics-endpoint.ts';
 import { SPAN } from '../../src/telemetry/names.ts';
 import { startTelemetry, type Telemetry } from '../../src/telemetry/setup.ts';
 import { documentId, runPersisted, startTestGateway, type TestGateway } from '../fixtures/gateway-harness.ts';
 import { fetchIncremental } from '../fixtures/incremental.ts';
+import { startTestInferenceTier, type TestInferenceTier } from '../fixtures/inference-tier.ts';
 
 // The SDK must not reach for an OTLP endpoint or any exporter of its own: spans go to the
 // in-memory exporter this test registers.
@@ -24,8 +17,7 @@ process.env.OTEL_LOGS_EXPORTER = 'none';
 
 const spans = new InMemorySpanExporter();
 let telemetry: Telemetry;
-let root: string;
-let server: InferenceServer;
+let tier: TestInferenceTier;
 let gw: TestGateway;
 
 function homeFeed(user: string, headers: Record<string, string> = {}, surface = 'HOME') {
@@ -91,17 +83,8 @@ const sample = (samples: Map<string, number>, name: string) => samples.get(name)
 
 beforeAll(async () => {
   telemetry = startTelemetry({ serviceName: 'telemetry-test', disabled: false, metrics: true, otlpEndpoint: null, spanProcessors: [new SimpleSpanProcessor(spans)] });
-  root = await mkdtemp(join(tmpdir(), 'telemetry-'));
-  const repository = join(root, 'models');
-  const artifactsDir = inject('artifactsDir');
-  await exportModelRepository({ artifactsDir, outDir: repository });
-  server = await startInferenceServer({ repository, port: 0 });
-  const artifacts = await loadArtifacts(artifactsDir);
-  const remote = await RemoteRanker.connect({
-    endpoints: [`127.0.0.1:${server.port}`],
-    modelName: 'ranker-heavy',
-    featureCount: featureCount(artifacts.manifest.dimension),
-  });
+  tier = await startTestInferenceTier(inject('artifactsDir'), 'telemetry-');
+  const remote = await tier.connect();
   gw = await startTestGateway({
     // A generous budget: this tests telemetry, not speed on a shared machine.
     env: { BUDGET_HOME_MS: '3000', BUDGET_CHECKOUT_MS: '3000', RESPONSE_CACHE: 'true' },
@@ -112,9 +95,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await gw?.close();
-  await server?.close(false);
+  await tier?.close();
   await telemetry?.shutdown();
-  if (root) await rm(root, { recursive: true, force: true });
 });
 
 describe('spans', () => {
@@ -236,8 +218,8 @@ describe('/metrics', () => {
     expect(count('gateway_graphql_final_payload_duration_seconds', 'operation="HomeFeed",streamed="true"')).toBe(1);
     expect(count('gateway_ranking_duration_seconds', 'backend="remote",outcome="ok"')).toBeGreaterThanOrEqual(1);
     expect(count('gateway_http_request_duration_seconds', 'http_request_method="POST",http_route="/graphql",http_response_status_code="200"')).toBe(3);
-    expect(sample(after, `gateway_inference_breaker_state{endpoint="127.0.0.1:${server.port}"}`)).toBe(0);
-    expect(after.has(`gateway_inference_breaker_state{endpoint="127.0.0.1:${server.port}"}`)).toBe(true);
+    expect(sample(after, `gateway_inference_breaker_state{endpoint="127.0.0.1:${tier.server.port}"}`)).toBe(0);
+    expect(after.has(`gateway_inference_breaker_state{endpoint="127.0.0.1:${tier.server.port}"}`)).toBe(true);
     expect(sample(after, 'gateway_inference_batch_rows_count')).toBeGreaterThan(0);
     expect(sample(after, 'inference_batch_rows_count')).toBeGreaterThan(0);
   });
