@@ -71,6 +71,7 @@ export function plan(catalog: Catalog): Scenario[] {
   });
   return [
     s('overhead/node-http', 'node:http, same bytes (floor)', overhead, peer('node-http', 'bare-http.ts'), trivialFeed()),
+    s('overhead/node-http-homefeed', 'node:http, HomeFeed-hit bytes (floor for HomeFeed hits)', overhead, { ...peer('node-http-homefeed', 'bare-http.ts'), env: { ...PRODUCTION, FLOOR_BODY: 'homefeed-hit' } }, homeFeed(one)),
     s('overhead/yoga', 'GraphQL Yoga 5', overhead, peer('yoga', 'plain-yoga.ts'), trivialFeed()),
     s('overhead/apollo', 'Apollo Server 5 (standalone)', overhead, peer('apollo', 'apollo.ts'), trivialFeed()),
     s('overhead/mercurius-jit', 'Mercurius 16 + graphql-jit', overhead, peer('mercurius', 'mercurius-jit.ts'), trivialFeed()),
