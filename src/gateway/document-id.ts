@@ -14,7 +14,11 @@ export function extractDocumentId(params: GraphQLParams & { documentId?: unknown
     const fromQuery = new URLSearchParams(url.slice(queryStart + 1)).get('documentId');
     if (fromQuery) return fromQuery;
   }
-  const persistedQuery = (params.extensions as { persistedQuery?: { version?: unknown; sha256Hash?: unknown } } | undefined)?.persistedQuery;
-  if (persistedQuery?.version === 1 && typeof persistedQuery.sha256Hash === 'string') return persistedQuery.sha256Hash;
-  return null;
+  return apolloHash(params.extensions);
+}
+
+/** Apollo's `extensions.persistedQuery.sha256Hash` (version 1), or null. */
+export function apolloHash(extensions: unknown): string | null {
+  const persistedQuery = (extensions as { persistedQuery?: { version?: unknown; sha256Hash?: unknown } } | undefined)?.persistedQuery;
+  return persistedQuery?.version === 1 && typeof persistedQuery.sha256Hash === 'string' ? persistedQuery.sha256Hash : null;
 }

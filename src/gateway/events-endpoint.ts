@@ -4,7 +4,7 @@ import { ingestEvents } from '../pipeline/ingest-events.ts';
 import type { PipelineServices } from '../pipeline/services.ts';
 import type { ErrorCode } from '../errors.ts';
 import { sendError, type RouteHandler } from './http-server.ts';
-import type { ResolveViewer } from './identity.ts';
+import { nodeHeaders, type ResolveViewer } from './identity.ts';
 
 /** The media type `POST /events` accepts: one JSON event per line. */
 export const EVENTS_CONTENT_TYPE = 'application/x-ndjson';
@@ -34,7 +34,7 @@ export function createEventsEndpoint(options: EventsEndpointOptions): RouteHandl
     }
     let viewerKey: string | null;
     try {
-      const viewer = await options.resolveViewer({ get: (name) => headerValue(req, name) });
+      const viewer = await options.resolveViewer(nodeHeaders(req));
       viewerKey = viewer.key;
     } catch (error) {
       if (error instanceof GraphQLError && error.extensions.code === 'UNAUTHENTICATED') {
@@ -67,12 +67,6 @@ export function createEventsEndpoint(options: EventsEndpointOptions): RouteHandl
     res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(json) });
     res.end(json);
   };
-}
-
-function headerValue(req: IncomingMessage, name: string): string | null {
-  const value = req.headers[name.toLowerCase()];
-  if (value === undefined) return null;
-  return Array.isArray(value) ? (value[0] ?? null) : value;
 }
 
 /** Refuses before reading the body: close the connection so the unread body is not parsed as a request. */

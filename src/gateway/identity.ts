@@ -1,4 +1,5 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import { errors as joseErrors, jwtVerify } from 'jose';
 import type { Config } from '../config.ts';
 import { gatewayError } from '../errors.ts';
@@ -24,6 +25,17 @@ export interface HeaderSource {
 }
 
 export type ResolveViewer = (headers: HeaderSource) => Promise<Viewer>;
+
+/** A node:http request's headers as a HeaderSource (the first value of a repeated header). */
+export function nodeHeaders(req: IncomingMessage): HeaderSource {
+  return {
+    get(name) {
+      const value = req.headers[name.toLowerCase()];
+      if (value === undefined) return null;
+      return Array.isArray(value) ? (value[0] ?? null) : value;
+    },
+  };
+}
 
 /**
  * Builds the identity resolver for the configured mode. Runs once per request, before

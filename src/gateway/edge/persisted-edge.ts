@@ -7,7 +7,7 @@ import { withSpan } from '../../telemetry/spans.ts';
 import { createLoaders } from '../../pipeline/loaders.ts';
 import type { PipelineServices } from '../../pipeline/services.ts';
 import type { RequestContext } from '../request-context.ts';
-import type { ResolveViewer, Viewer } from '../identity.ts';
+import { nodeHeaders, type ResolveViewer, type Viewer } from '../identity.ts';
 import type { PersistedDocument, PersistedDocuments } from '../persisted-documents.ts';
 import type { GatewayResponseCache } from '../response-cache/response-cache.ts';
 import type { StoredResponse } from '../response-cache/response-store.ts';
@@ -80,7 +80,7 @@ export function createPersistedEdge(options: PersistedEdgeOptions): PersistedEdg
     if (ttlMs === 0 && !compiledDocument && !deferredDocument) return toYoga(req, res, request);
     let viewer: Viewer;
     try {
-      viewer = await resolveViewer({ get: (name) => headerValue(req, name) });
+      viewer = await resolveViewer(nodeHeaders(req));
     } catch {
       return toYoga(req, res, request); // Yoga answers the coded UNAUTHENTICATED error
     }
@@ -142,12 +142,6 @@ export function createPersistedEdge(options: PersistedEdgeOptions): PersistedEdg
 function inOperationSpan<T>(document: PersistedDocument, run: () => Promise<T>): Promise<T> {
   const attributes = { [ATTR.OPERATION_NAME]: document.operationName, [ATTR.OPERATION_TYPE]: document.operationType, [ATTR.DOCUMENT_ID]: document.id };
   return withSpan(`${SPAN.GRAPHQL_OPERATION} ${document.operationName}`, attributes, run);
-}
-
-function headerValue(req: IncomingMessage, name: string): string | null {
-  const value = req.headers[name.toLowerCase()];
-  if (value === undefined) return null;
-  return Array.isArray(value) ? (value[0] ?? null) : value;
 }
 
 type AnswerKind =

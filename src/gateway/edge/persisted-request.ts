@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { apolloHash } from '../document-id.ts';
 
 /** What the edge needs of a GraphQL request naming a persisted document. */
 export interface PersistedRequest {
@@ -27,11 +28,7 @@ export async function readBodyText(req: IncomingMessage): Promise<string> {
 
 /** The persisted parts of GraphQL params (body or query string), or null when they name no document. */
 export function persistedParams(params: Record<string, unknown>): PersistedRequest | null {
-  let documentId: string | null = typeof params.documentId === 'string' ? params.documentId : null;
-  if (documentId === null) {
-    const hash = (params.extensions as { persistedQuery?: { version?: unknown; sha256Hash?: unknown } } | undefined)?.persistedQuery;
-    if (hash?.version === 1 && typeof hash.sha256Hash === 'string') documentId = hash.sha256Hash;
-  }
+  const documentId = typeof params.documentId === 'string' ? params.documentId : apolloHash(params.extensions);
   // With free text beside an id, Yoga decides (it refuses or runs the text, by mode).
   if (documentId === null || params.query !== undefined) return null;
   const variables = params.variables ?? {};
