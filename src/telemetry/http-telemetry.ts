@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ROOT_CONTEXT, SpanKind, context, propagation, trace, type Span } from '@opentelemetry/api';
 import type { Logger } from './logger.ts';
-import { instruments } from './instruments.ts';
-import { ATTR, tracer } from './names.ts';
+import { requestHistograms } from './request-histograms.ts';
+import { ATTR, tracer, tracingActive } from './names.ts';
 import { REQUEST_ID_HEADER, requestIdFrom } from './request-id.ts';
 
 /** What the HTTP layer knows of a request, for the plugins and handlers that run inside it. */
@@ -42,17 +42,21 @@ export function observeHttpRequest(req: IncomingMessage, res: ServerResponse, ro
   infoOf.set(req, { id, startMs, route });
   res.setHeader(REQUEST_ID_HEADER, id);
   const method = req.method ?? 'GET';
-  const parent = propagation.extract(ROOT_CONTEXT, req.headers, headerGetter);
-  const span: Span = tracer().startSpan(
-    `${method} ${route}`,
-    { kind: SpanKind.SERVER, attributes: { [ATTR.HTTP_METHOD]: method, [ATTR.HTTP_ROUTE]: route, [ATTR.REQUEST_ID]: id } },
-    parent,
-  );
+  // Nothing traces: no span, no context switch (the duration and the log still are recorded).
+  const traced = tracingActive();
+  const parent = traced ? propagation.extract(ROOT_CONTEXT, req.headers, headerGetter) : ROOT_CONTEXT;
+  const span: Span | null = traced
+    ? tracer().startSpan(
+        `${method} ${route}`,
+        { kind: SpanKind.SERVER, attributes: { [ATTR.HTTP_METHOD]: method, [ATTR.HTTP_ROUTE]: route, [ATTR.REQUEST_ID]: id } },
+        parent,
+      )
+    : null;
   res.once('close', () => {
     const status = res.statusCode;
     const seconds = (performance.now() - startMs) / 1000;
-    instruments().httpDuration.record(seconds, { [ATTR.HTTP_METHOD]: method, [ATTR.HTTP_ROUTE]: route, [ATTR.HTTP_STATUS]: status });
-    if (span.isRecording()) {
+    requestHistograms().httpDuration.record(seconds, method, route, status);
+    if (span?.isRecording()) {
       span.setAttribute(ATTR.HTTP_STATUS, status);
       if (status >= 500) span.setStatus({ code: 2 });
       if (!res.writableFinished) span.setAttribute('http.aborted', true);
@@ -61,6 +65,6 @@ export function observeHttpRequest(req: IncomingMessage, res: ServerResponse, ro
     if (status >= 500) logger.warn({ reqId: id, method, route, status, ms: seconds * 1000 }, 'request failed');
     else if (logger.isLevelEnabled('debug')) logger.debug({ reqId: id, method, route, status, ms: seconds * 1000 }, 'request');
   });
-  if (span.isRecording()) context.with(trace.setSpan(parent, span), handle);
+  if (span?.isRecording()) context.with(trace.setSpan(parent, span), handle);
   else handle();
 }

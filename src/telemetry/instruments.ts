@@ -1,11 +1,8 @@
 import { metrics, type Counter, type Histogram, type ObservableCounter, type ObservableGauge } from '@opentelemetry/api';
 import { METRIC, ROWS_BUCKETS, SECONDS_BUCKETS, meter } from './names.ts';
 
-/** Every instrument of the gateway and the inference server. */
+/** Every instrument of the gateway and the inference server (the per-request histograms are in request-histograms.ts). */
 export interface Instruments {
-  readonly httpDuration: Histogram;
-  readonly firstPayload: Histogram;
-  readonly finalPayload: Histogram;
   readonly rankingDuration: Histogram;
   readonly degraded: Counter;
   readonly cacheLookups: ObservableCounter;
@@ -31,9 +28,6 @@ export function instruments(): Instruments {
   const seconds = (name: string, description: string): Histogram =>
     m.createHistogram(name, { description, unit: 's', advice: { explicitBucketBoundaries: SECONDS_BUCKETS } });
   const created: Instruments = {
-    httpDuration: seconds(METRIC.HTTP_DURATION, 'HTTP requests by method, route and status, until the response is written.'),
-    firstPayload: seconds(METRIC.FIRST_PAYLOAD, 'Time to the first payload of a GraphQL response by operation (the initial part of a @defer response).'),
-    finalPayload: seconds(METRIC.FINAL_PAYLOAD, 'Time to the final payload of a GraphQL response by operation (the last part of a @defer response).'),
     rankingDuration: seconds(METRIC.RANKING_DURATION, 'Ranker score() calls by backend (local, remote) and outcome.'),
     degraded: m.createCounter(METRIC.DEGRADED, { description: 'Rankings answered degraded, by stage and reason.' }),
     cacheLookups: m.createObservableCounter(METRIC.CACHE_LOOKUPS, { description: 'Response-cache lookups by result (hit, miss).' }),

@@ -1,4 +1,4 @@
-import { metrics, trace, type Meter, type Tracer } from '@opentelemetry/api';
+import { metrics, ProxyTracerProvider, trace, type Meter, type Tracer } from '@opentelemetry/api';
 
 /**
  * Every span name, metric name and attribute key of the gateway and the inference server, in
@@ -83,6 +83,15 @@ export const ATTR = {
 export const SECONDS_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1, 2.5, 5];
 /** Batch-size buckets in rows. */
 export const ROWS_BUCKETS = [1, 16, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384];
+
+/**
+ * Whether a tracer provider is registered. Without one every span is the API's no-op, and the
+ * per-request paths skip creating them (and the context switches around them) altogether.
+ */
+export function tracingActive(): boolean {
+  const provider = trace.getTracerProvider();
+  return !(provider instanceof ProxyTracerProvider) || provider.getDelegateTracer(INSTRUMENTATION_SCOPE) !== undefined;
+}
 
 /** The tracer of this code base (a proxy: it follows whatever provider is registered later). */
 export function tracer(): Tracer {

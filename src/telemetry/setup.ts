@@ -5,6 +5,7 @@ import { NodeSDK } from '@opentelemetry/sdk-node';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { RouteHandler } from '../gateway/http-server.ts';
 import { createMetricsEndpoint } from './metrics-endpoint.ts';
+import { activateRequestHistograms, RequestHistograms } from './request-histograms.ts';
 
 export interface TelemetryOptions {
   readonly serviceName: string;
@@ -42,7 +43,9 @@ export interface Telemetry {
 export function startTelemetry(options: TelemetryOptions): Telemetry {
   if (options.disabled) return { tracing: false, metricsEndpoint: null, prometheus: null, shutdown: async () => {} };
   const tracing = options.spanProcessors !== undefined || options.otlpEndpoint !== null;
-  const prometheus = options.metrics ? new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true }) : null;
+  // The per-request histograms are aggregated outside the SDK and handed to its reader.
+  const histograms = options.metrics ? new RequestHistograms() : null;
+  const prometheus = histograms ? new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true, metricProducers: [histograms] }) : null;
   if (!tracing && !prometheus) return { tracing: false, metricsEndpoint: null, prometheus: null, shutdown: async () => {} };
   const sdk = new NodeSDK({
     resource: resourceFromAttributes({
@@ -60,11 +63,15 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
     instrumentations: [],
   });
   sdk.start();
+  activateRequestHistograms(histograms);
   return {
     tracing,
     prometheus,
     metricsEndpoint: prometheus ? createMetricsEndpoint(prometheus) : null,
-    shutdown: () => sdk.shutdown(),
+    shutdown: () => {
+      activateRequestHistograms(null);
+      return sdk.shutdown();
+    },
   };
 }
 

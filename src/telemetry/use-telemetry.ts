@@ -3,7 +3,7 @@ import { context as otelContext, trace, type Span } from '@opentelemetry/api';
 import { GraphQLError, getOperationAST, type ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { httpRequestInfo, type HttpRequestInfo } from './http-telemetry.ts';
-import { instruments } from './instruments.ts';
+import { requestHistograms } from './request-histograms.ts';
 import { ATTR, SPAN, tracer } from './names.ts';
 import { formatServerTiming, type TimingEntry } from './server-timing.ts';
 import { failSpan } from './spans.ts';
@@ -52,10 +52,9 @@ export function useTelemetry(options: UseTelemetryOptions): Plugin {
     state.ended = true;
     const start = state.http?.startMs ?? state.startedMs;
     const now = performance.now();
-    const attributes = { [ATTR.OPERATION]: state.operation, [ATTR.STREAMED]: state.streamed };
-    const { firstPayload, finalPayload } = instruments();
-    firstPayload.record(((state.firstMs ?? now) - start) / 1000, attributes);
-    finalPayload.record((now - start) / 1000, attributes);
+    const { firstPayload, finalPayload } = requestHistograms();
+    firstPayload.record(((state.firstMs ?? now) - start) / 1000, state.operation, state.streamed);
+    finalPayload.record((now - start) / 1000, state.operation, state.streamed);
     state.span.end();
   };
 
