@@ -13,10 +13,27 @@ export interface RequestLoaders {
   readonly item: DataLoader<string, CatalogItem | null>;
 }
 
+/** Each loader is made on first use: most operations need one or two of them, some none. */
+class LazyLoaders implements RequestLoaders {
+  private userLoader?: DataLoader<string, UserFeatures | null>;
+  private itemFeaturesLoader?: DataLoader<string, ItemFeatures | null>;
+  private itemLoader?: DataLoader<string, CatalogItem | null>;
+
+  constructor(private readonly services: Pick<PipelineServices, 'featureStore' | 'catalog'>) {}
+
+  get user(): DataLoader<string, UserFeatures | null> {
+    return (this.userLoader ??= new DataLoader((ids) => this.services.featureStore.getUserFeatures(ids)));
+  }
+
+  get itemFeatures(): DataLoader<string, ItemFeatures | null> {
+    return (this.itemFeaturesLoader ??= new DataLoader((ids) => this.services.featureStore.getItemFeatures(ids)));
+  }
+
+  get item(): DataLoader<string, CatalogItem | null> {
+    return (this.itemLoader ??= new DataLoader((ids) => this.services.catalog.getItems(ids)));
+  }
+}
+
 export function createLoaders(services: Pick<PipelineServices, 'featureStore' | 'catalog'>): RequestLoaders {
-  return {
-    user: new DataLoader((ids) => services.featureStore.getUserFeatures(ids)),
-    itemFeatures: new DataLoader((ids) => services.featureStore.getItemFeatures(ids)),
-    item: new DataLoader((ids) => services.catalog.getItems(ids)),
-  };
+  return new LazyLoaders(services);
 }

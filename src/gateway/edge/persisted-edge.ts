@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { httpRequestInfo } from '../../telemetry/http-telemetry.ts';
-import { instruments } from '../../telemetry/instruments.ts';
-import { ATTR, SPAN } from '../../telemetry/names.ts';
+import { ATTR, SPAN, tracingActive } from '../../telemetry/names.ts';
+import { requestHistograms } from '../../telemetry/request-histograms.ts';
 import { formatServerTiming } from '../../telemetry/server-timing.ts';
 import { withSpan } from '../../telemetry/spans.ts';
 import { createLoaders } from '../../pipeline/loaders.ts';
@@ -114,11 +114,11 @@ export function createPersistedEdge(options: PersistedEdgeOptions): PersistedEdg
       const answer = await inOperationSpan(document, () =>
         streamDeferred(res, deferredDocument, context, named.variables, format as StreamFormat, headers, () => {
           // The first payload leaves now: its time is known only here.
-          instruments().firstPayload.record((performance.now() - startMs) / 1000, { [ATTR.OPERATION]: document.operationName, [ATTR.STREAMED]: true });
+          requestHistograms().firstPayload.record((performance.now() - startMs) / 1000, document.operationName, true);
         }),
       ).catch(() => null);
       if (answer) {
-        instruments().finalPayload.record((performance.now() - startMs) / 1000, { [ATTR.OPERATION]: document.operationName, [ATTR.STREAMED]: true });
+        requestHistograms().finalPayload.record((performance.now() - startMs) / 1000, document.operationName, true);
         if (key && answer.complete) responseCache!.store(key, JSON.stringify({ data: answer.data }), answer.data, ttlMs);
         return;
       }
@@ -140,6 +140,7 @@ export function createPersistedEdge(options: PersistedEdgeOptions): PersistedEdg
 
 /** The operation's span, named and described as Yoga's telemetry plugin does for the operations it runs. */
 function inOperationSpan<T>(document: PersistedDocument, run: () => Promise<T>): Promise<T> {
+  if (!tracingActive()) return run();
   const attributes = { [ATTR.OPERATION_NAME]: document.operationName, [ATTR.OPERATION_TYPE]: document.operationType, [ATTR.DOCUMENT_ID]: document.id };
   return withSpan(`${SPAN.GRAPHQL_OPERATION} ${document.operationName}`, attributes, run);
 }
@@ -154,13 +155,16 @@ type AnswerKind =
  * `extensions.responseCache.hit` as Yoga's plugin adds it, and an ETag per form, revalidated
  * on every use (private, no-cache).
  */
-/** The bytes of an answer in one form: JSON, one multipart/mixed part, or one SSE `next` event. */
-function answerBody(json: string, format: ResponseFormat): Buffer {
+/**
+ * The text of an answer in one form: JSON, one multipart/mixed part, or one SSE `next` event.
+ * A miss writes it as a string: Node then sends headers and body in one write, without a copy.
+ */
+function answerText(json: string, format: ResponseFormat): string {
   if (format === 'multipart/mixed') {
-    return Buffer.from(`\r\n---\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(json)}\r\n\r\n${json}\r\n-----\r\n`);
+    return `\r\n---\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(json)}\r\n\r\n${json}\r\n-----\r\n`;
   }
-  if (format === 'text/event-stream') return Buffer.from(`:\n\nevent: next\ndata: ${json}\n\nevent: complete\ndata:\n\n`);
-  return Buffer.from(json);
+  if (format === 'text/event-stream') return `:\n\nevent: next\ndata: ${json}\n\nevent: complete\ndata:\n\n`;
+  return json;
 }
 
 /** Hit bodies by stored answer and form, made once: a hit then writes bytes it already has. */
@@ -169,7 +173,7 @@ const hitBodies = new WeakMap<StoredResponse, Partial<Record<ResponseFormat, Buf
 function hitBody(stored: StoredResponse, format: ResponseFormat): Buffer {
   let bodies = hitBodies.get(stored);
   if (!bodies) hitBodies.set(stored, (bodies = {}));
-  return (bodies[format] ??= answerBody(stored.json.slice(0, -1) + HIT_EXTENSIONS, format));
+  return (bodies[format] ??= Buffer.from(answerText(stored.json.slice(0, -1) + HIT_EXTENSIONS, format)));
 }
 
 function writeAnswer(req: IncomingMessage, res: ServerResponse, data: string, format: ResponseFormat, operation: string, kind: AnswerKind): void {
@@ -181,15 +185,16 @@ function writeAnswer(req: IncomingMessage, res: ServerResponse, data: string, fo
   }
   if (kind.hit || kind.cache) res.setHeader('x-cache', kind.hit ? 'HIT' : 'MISS');
   if (startMs !== undefined) {
-    const timing = kind.hit ? [{ name: 'cache', desc: 'hit' }] : [{ name: 'exec', durMs: kind.execMs, desc: 'compiled' }];
-    res.setHeader('server-timing', formatServerTiming([...timing, { name: 'total', durMs: performance.now() - startMs }]));
+    // Fixed names and descriptions: formatted directly (as formatServerTiming would).
+    const total = `total;dur=${Math.max(0, performance.now() - startMs).toFixed(2)}`;
+    res.setHeader('server-timing', kind.hit ? `cache;desc=hit, ${total}` : `exec;dur=${Math.max(0, kind.execMs).toFixed(2)};desc=compiled, ${total}`);
   }
   if (kind.hit && req.headers['if-none-match'] === res.getHeader('etag')) {
     res.writeHead(304).end();
   } else {
     const body = kind.hit
       ? hitBody(kind.stored, format)
-      : answerBody(
+      : answerText(
           kind.cache ? `${data.slice(0, -1)},"extensions":{"responseCache":{"hit":false,"didCache":${kind.cache.didCache},"ttl":${kind.cache.ttl}}}}` : data,
           format,
         );
@@ -198,14 +203,14 @@ function writeAnswer(req: IncomingMessage, res: ServerResponse, data: string, fo
     } else if (format === 'text/event-stream') {
       res.writeHead(200, { 'content-type': 'text/event-stream', ...(kind.hit ? {} : { 'cache-control': 'no-cache' }), 'content-encoding': 'none' });
     } else {
-      res.writeHead(200, { 'content-type': `${format}; charset=utf-8`, 'content-length': body.length });
+      res.writeHead(200, { 'content-type': `${format}; charset=utf-8`, 'content-length': typeof body === 'string' ? Buffer.byteLength(body) : body.length });
     }
     res.end(body);
   }
   if (startMs !== undefined) {
     const seconds = (performance.now() - startMs) / 1000;
-    const attributes = { [ATTR.OPERATION]: operation, [ATTR.STREAMED]: false };
-    instruments().firstPayload.record(seconds, attributes);
-    instruments().finalPayload.record(seconds, attributes);
+    const { firstPayload, finalPayload } = requestHistograms();
+    firstPayload.record(seconds, operation, false);
+    finalPayload.record(seconds, operation, false);
   }
 }

