@@ -30,6 +30,11 @@ export interface Config {
   readonly maxQueryDepth: number;
   readonly rankerThreads: number;
   readonly rankerQueueLimit: number;
+  /**
+   * Nice value of the ranker's worker threads (Linux): above 0 they yield the core to the event
+   * loop, so first payloads and HTTP work are not held up behind a model run on a busy core.
+   */
+  readonly rankerNice: number;
   /** Which export of ranker-light runs in-process. */
   readonly rankerPrecision: 'fp32' | 'int8';
   readonly inference: InferenceConfig;
@@ -126,6 +131,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxQueryDepth: int(env, 'MAX_QUERY_DEPTH', 12, 2, 100),
     rankerThreads: int(env, 'RANKER_THREADS', Math.max(1, Math.min(4, availableParallelism() - 1)), 1, 64),
     rankerQueueLimit: int(env, 'RANKER_QUEUE_LIMIT', 256, 1, 100_000),
+    rankerNice: int(env, 'RANKER_NICE', 0, 0, 19),
     rankerPrecision: oneOf(env, 'RANKER_PRECISION', ['fp32', 'int8'] as const, 'fp32'),
     redis: env.REDIS_URL
       ? { url: redisUrl(env.REDIS_URL), prefix: env.REDIS_PREFIX || 'gw', callTimeoutMs: int(env, 'REDIS_CALL_TIMEOUT_MS', 250, 1, 60_000) }

@@ -14,7 +14,7 @@ import { OnnxRanker } from './onnx/onnx-ranker.ts';
 /** The in-process ranker over the artifacts' `ranker-light` model in the configured precision. */
 export function startLocalRanker(
   artifacts: Artifacts,
-  config: Pick<Config, 'rankerThreads' | 'rankerQueueLimit' | 'rankerPrecision'>,
+  config: Pick<Config, 'rankerThreads' | 'rankerQueueLimit' | 'rankerPrecision'> & Partial<Pick<Config, 'rankerNice'>>,
 ): Promise<OnnxRanker> {
   const { entry, path } = modelPath(artifacts, 'ranker-light', config.rankerPrecision);
   if (entry.featureLayoutVersion !== FEATURE_LAYOUT_VERSION) {
@@ -28,6 +28,7 @@ export function startLocalRanker(
     featureCount: entry.featureCount,
     threads: config.rankerThreads,
     queueLimit: config.rankerQueueLimit,
+    niceness: config.rankerNice ?? 0,
   });
 }
 

@@ -1,3 +1,5 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { getPriority } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it, inject } from 'vitest';
 import { startLocalRanker } from '../../src/adapters/embedded-services.ts';
@@ -28,6 +30,26 @@ describe('OnnxRanker (worker threads)', () => {
       expect(scores).toHaveLength(rows);
       for (let i = 0; i < rows; i++) expect(scores[i]).toBeCloseTo(direct[i]!, 5);
       expect(ranker.modelId).toBe('ranker-light@1');
+    } finally {
+      await ranker.close();
+    }
+  });
+
+  it('runs its worker threads at the configured nice value (Linux), the event loop keeps its own', async () => {
+    const niceOfThreads = (): number[] =>
+      readdirSync('/proc/self/task').map((tid) => {
+        // Field 19 of stat is the nice value; fields after the parenthesised name start at 3.
+        const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+      });
+    if (!existsSync('/proc/thread-self')) return; // not Linux: the setting does nothing there
+    const before = niceOfThreads().filter((n) => n === 7).length;
+    const ranker = await startLocalRanker(artifacts, { rankerThreads: 2, rankerQueueLimit: 16, rankerPrecision: 'fp32', rankerNice: 7 });
+    try {
+      const scores = await ranker.score(randomRows(3, ranker.featureCount), 3, Deadline.after(5000));
+      expect(scores).toHaveLength(3);
+      expect(niceOfThreads().filter((n) => n === 7).length - before).toBeGreaterThanOrEqual(2);
+      expect(getPriority()).toBe(0); // the process (its main thread) is left as it was
     } finally {
       await ranker.close();
     }

@@ -14,6 +14,8 @@ export interface OnnxRankerOptions {
   /** Batches waiting for a worker beyond this are refused with OVERLOADED. */
   readonly queueLimit: number;
   readonly provider?: ExecutionProvider;
+  /** Nice value of the worker threads (0 = as the process). */
+  readonly niceness?: number;
 }
 
 interface Job {
@@ -49,6 +51,7 @@ export class OnnxRanker implements Ranker {
       featureCount: options.featureCount,
       provider: options.provider ?? 'cpu',
       threads: options.threads,
+      ...(options.niceness ? { niceness: options.niceness } : {}),
     });
     return new OnnxRanker(pool, options);
   }

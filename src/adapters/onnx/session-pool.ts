@@ -16,6 +16,8 @@ export interface SessionWorkerData {
   readonly featureCount: number;
   readonly provider: ExecutionProvider;
   readonly intraOpThreads: number;
+  /** Nice value the worker thread sets for itself (0 = as the process); see Config.rankerNice. */
+  readonly niceness?: number;
 }
 
 export interface SessionRun {

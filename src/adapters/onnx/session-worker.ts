@@ -1,3 +1,5 @@
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import type { SessionReply, SessionRun, SessionWorkerData } from './session-pool.ts';
@@ -5,6 +7,7 @@ import type { SessionReply, SessionRun, SessionWorkerData } from './session-pool
 // Runs in a worker thread: `session.run` blocks its thread, so it must not share the event
 // loop that answers requests.
 const config = (workerData as { data: SessionWorkerData }).data;
+if (config.niceness) lowerThisThreadsPriority(config.niceness);
 let session: ort.InferenceSession;
 try {
   session = await ort.InferenceSession.create(config.modelPath, {
@@ -35,3 +38,16 @@ parentPort!.on('message', async (request: SessionRun) => {
   }
 });
 parentPort!.postMessage({ ready: true });
+
+/**
+ * Sets this thread's nice value (Linux keeps one per thread; /proc/thread-self names it).
+ * Threads the session creates later inherit it. Elsewhere, or when refused, nothing changes.
+ */
+function lowerThisThreadsPriority(niceness: number): void {
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isInteger(tid) && tid > 0) setPriority(tid, niceness);
+  } catch {
+    // Not Linux, or not permitted: the thread keeps the process's priority.
+  }
+}
