@@ -10,6 +10,8 @@ declare module 'autocannon' {
     url: string;
     connections?: number;
     duration?: number;
+    /** Requests per second across all connections (paced, not closed loop). */
+    overallRate?: number;
     requests?: { method?: string; setupRequest?: (request: RawRequest) => RawRequest }[];
     verifyBody?: (body: string) => boolean;
   }

@@ -28,8 +28,8 @@ const MAX_SOCKETS = 512;
  * earlier ones have answered, and times every answer from that scheduled time: no
  * coordinated omission (a stalled server is charged for every request it held up).
  */
-export async function openLoop(target: Target, operation: Operation, rate: number, seconds: number, drainMs: number): Promise<OpenLoopResult> {
-  const agent = keepAliveAgent(MAX_SOCKETS);
+export async function openLoop(target: Target, operation: Operation, rate: number, seconds: number, drainMs: number, maxSockets = MAX_SOCKETS): Promise<OpenLoopResult> {
+  const agent = keepAliveAgent(maxSockets);
   const total = Math.max(1, Math.round(rate * seconds));
   const intervalMs = 1000 / rate;
   const firsts: number[] = [];

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { multipartPayloads } from './multipart.ts';
-import { TRIVIAL_FEED_ITEMS, TRIVIAL_FEED_QUERY } from './trivial-feed.ts';
+import { TRIVIAL_FEED_ITEMS, TRIVIAL_FEED_QUERY, trivialFeedDocumentId } from './trivial-feed.ts';
 
 /** One kind of request a scenario sends, and how to tell a good answer from a bad one. */
 export interface Operation {
@@ -54,6 +54,17 @@ export function trivialFeed(): Operation {
   const body = JSON.stringify({ query: TRIVIAL_FEED_QUERY, variables: { surface: 'HOME', first: TRIVIAL_FEED_ITEMS } });
   return {
     document: 'trivial 20-item feed, free-text query (CoarseFeed shape)',
+    multipart: false,
+    request: () => ({ body, headers: JSON_HEADERS }),
+    check: (payloads) => checkSingle(payloads, (data) => countItems(data, 'coarse', TRIVIAL_FEED_ITEMS)),
+  };
+}
+
+/** The same query by its persisted id (our gateway serving the peers' workload), anonymous. */
+export function trivialFeedPersisted(): Operation {
+  const body = JSON.stringify({ documentId: trivialFeedDocumentId(), variables: { surface: 'HOME', first: TRIVIAL_FEED_ITEMS } });
+  return {
+    document: 'trivial 20-item feed, persisted documentId (CoarseFeed shape)',
     multipart: false,
     request: () => ({ body, headers: JSON_HEADERS }),
     check: (payloads) => checkSingle(payloads, (data) => countItems(data, 'coarse', TRIVIAL_FEED_ITEMS)),

@@ -1,4 +1,4 @@
-import { coarseFeed, homeFeed, recordEvent, trivialFeed, type Operation } from './operations.ts';
+import { coarseFeed, homeFeed, recordEvent, trivialFeed, trivialFeedPersisted, type Operation } from './operations.ts';
 
 /** The two tables of the report. */
 export type Section = 'overhead' | 'job';
@@ -75,6 +75,7 @@ export function plan(catalog: Catalog): Scenario[] {
     s('overhead/yoga', 'GraphQL Yoga 5', overhead, peer('yoga', 'plain-yoga.ts'), trivialFeed()),
     s('overhead/apollo', 'Apollo Server 5 (standalone)', overhead, peer('apollo', 'apollo.ts'), trivialFeed()),
     s('overhead/mercurius-jit', 'Mercurius 16 + graphql-jit', overhead, peer('mercurius', 'mercurius-jit.ts'), trivialFeed()),
+    s('overhead/gateway-trivial', 'our gateway, uncached, on the same trivial resolvers', overhead, { ...gateway('gateway-trivial', catalog, false, false), entry: 'bench/suite/servers/gateway-trivial.ts' }, trivialFeedPersisted()),
     s('job/local/homefeed-uncached', 'HomeFeed uncached, in-process ranker', job, local, homeFeed(rotate), true),
     s('job/local/coarsefeed', 'CoarseFeed uncached (gateway, persisted)', [...overhead, ...job], local, coarseFeed(rotate)),
     s('job/local/recordevent', 'RecordEvent', job, local, recordEvent(catalog.users, catalog.items)),

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { graphqlSync, type GraphQLSchema } from 'graphql';
 
@@ -60,4 +61,14 @@ export function trivialFeedBody(): string {
   const result = graphqlSync({ schema: trivialFeedSchema(), source: TRIVIAL_FEED_QUERY, variableValues: { surface: 'HOME', first: TRIVIAL_FEED_ITEMS } });
   if (result.errors?.length) throw new Error(`trivial feed: ${result.errors[0]!.message}`);
   return JSON.stringify(result);
+}
+
+/** The trivial feed query's persisted id, as our manifest names documents ("sha256:<hex>"). */
+export function trivialFeedDocumentId(): string {
+  return `sha256:${createHash('sha256').update(TRIVIAL_FEED_QUERY, 'utf8').digest('hex')}`;
+}
+
+/** A manifest holding only the trivial feed query (for our gateway serving the peers' workload). */
+export function trivialFeedManifest(): string {
+  return JSON.stringify({ [trivialFeedDocumentId()]: TRIVIAL_FEED_QUERY });
 }

@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import type { GraphQLSchema } from 'graphql';
 import type { Config } from '../config.ts';
 import { closeRedis, createRedis, parseRedisTarget, type RedisClient } from '../adapters/redis/redis-connection.ts';
 import type { PipelineServices } from '../pipeline/services.ts';
@@ -41,10 +42,15 @@ export async function startGateway(
     readonly logger?: Logger;
     /** `GET /metrics` from the composition root's telemetry; absent or null = no such route. */
     readonly metricsEndpoint?: RouteHandler | null;
+    /**
+     * Another executable schema and its manifest instead of schema.graphql and
+     * persisted-queries/ (the bench serves the peers' trivial feed through this same stack).
+     */
+    readonly definition?: { readonly schema: GraphQLSchema; readonly manifestPath: string };
   } = {},
 ): Promise<RunningGateway> {
-  const schema = buildSchema();
-  const persisted = loadPersistedDocuments(MANIFEST_PATH.pathname, schema);
+  const schema = options.definition?.schema ?? buildSchema();
+  const persisted = loadPersistedDocuments(options.definition?.manifestPath ?? MANIFEST_PATH.pathname, schema);
   const resolveViewer = createViewerResolver(config);
   let ownRedis: RedisClient | null = null;
   let responseCache: GatewayResponseCache | null = null;

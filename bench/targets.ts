@@ -1,0 +1,153 @@
+/**
+ * The hot-path targets (issue 7), each measured as a ratio against its baseline side by side:
+ * every server starts at once (pinned to one core, idle until loaded), and closed-loop runs
+ * alternate between the two sides of each pair for several rounds, so drift on a shared
+ * machine hits both sides alike. The ratio quoted is the median of the per-round ratios.
+ * See README "Benchmarks".
+ */
+import { cpus } from 'node:os';
+import { parseCli } from '../src/cli/parse-cli.ts';
+import { artifactsDirFor, ensureArtifacts } from './suite/artifacts-cache.ts';
+import { startChildServer, type ChildServer } from './suite/child-server.ts';
+import { closedLoop } from './suite/closed-loop.ts';
+import { targetOf } from './suite/http-client.ts';
+import { openLoop } from './suite/open-loop.ts';
+import { pinLoadGenerator } from './suite/pinning.ts';
+import { plan, type Scenario } from './suite/plan.ts';
+
+const USAGE = `usage: npm run bench:targets -- [--rounds 7] [--seconds 3] [--items 100000] [--only <pattern>]
+
+Starts the servers of each pair at once and alternates closed-loop runs between them:
+  cache-hit      HomeFeed cache hit vs node:http sending the same bytes; then p99 at 50
+                 connections at half the hit's throughput (target >= 0.5x, p99 <= 2 ms)
+  trivial        our gateway on the trivial feed resolvers vs Mercurius + graphql-jit (>= 1.0x)
+  homefeed       HomeFeed uncached vs the same pipeline behind plain Yoga (>= 1.5x); then the
+                 first-payload p99 open loop at half HomeFeed's throughput (<= 5 ms)
+`;
+
+const cli = parseCli(
+  process.argv.slice(2),
+  {
+    rounds: { type: 'string', default: '7' },
+    seconds: { type: 'string', default: '3' },
+    items: { type: 'string', default: '100000' },
+    only: { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+  USAGE,
+);
+if (cli.exitCode !== undefined) process.exit(cli.exitCode);
+const rounds = Math.max(1, Number(cli.values.rounds));
+const seconds = Math.max(1, Number(cli.values.seconds));
+const items = Math.max(1000, Number(cli.values.items));
+const log = (line: string): void => void process.stderr.write(`${line}\n`);
+
+interface Pair {
+  readonly id: string;
+  readonly subject: string;
+  readonly baseline: string;
+  readonly connections: number;
+  readonly target: number;
+  /** After the ratio: the latency check at half the subject's throughput. */
+  readonly latency?: { readonly kind: 'connections-50' | 'open-loop-first'; readonly boundMs: number };
+}
+
+const PAIRS: readonly Pair[] = [
+  { id: 'cache-hit', subject: 'job/local/homefeed-cached', baseline: 'overhead/node-http-homefeed', connections: 16, target: 0.5, latency: { kind: 'connections-50', boundMs: 2 } },
+  { id: 'trivial', subject: 'overhead/gateway-trivial', baseline: 'overhead/mercurius-jit', connections: 16, target: 1.0 },
+  { id: 'homefeed', subject: 'job/local/homefeed-uncached', baseline: 'job/baseline/homefeed', connections: 16, target: 1.5, latency: { kind: 'open-loop-first', boundMs: 5 } },
+];
+
+const only = cli.values.only ? new RegExp(cli.values.only, 'i') : null;
+const pairs = PAIRS.filter((p) => !only || only.test(p.id));
+const pinning = pinLoadGenerator();
+log(pinning.note);
+const catalog = { dir: artifactsDirFor(items), items, users: 10_000 };
+await ensureArtifacts(items, catalog.users, log);
+const scenarios = new Map(plan(catalog).map((s) => [s.id, s]));
+const scenario = (id: string): Scenario => scenarios.get(id) ?? (() => { throw new Error(`no scenario ${id}`); })();
+
+const servers = new Map<string, ChildServer>();
+async function urlOf(s: Scenario): Promise<string> {
+  let server = servers.get(s.server.id);
+  if (!server) {
+    server = await startChildServer({
+      name: s.server.id,
+      command: [...pinning.serverPrefix, process.execPath, '--import', 'tsx', s.server.entry],
+      env: s.server.env,
+      ready: /listening on (http:\/\/\S+?)\/graphql/,
+    });
+    servers.set(s.server.id, server);
+    log(`${s.server.id}: pid ${server.pid} on ${server.address}`);
+  }
+  return `${server.address.replace('//localhost', '//127.0.0.1')}/graphql`;
+}
+
+const median = (xs: readonly number[]): number => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+const lines: string[] = [];
+const startedAt = performance.now();
+try {
+  for (const pair of pairs) {
+    const subject = scenario(pair.subject);
+    const baseline = scenario(pair.baseline);
+    const [subjectUrl, baselineUrl] = [await urlOf(subject), await urlOf(baseline)];
+    // Warm both sides (JIT, caches), then alternate, starting with a different side each round.
+    await closedLoop(subjectUrl, subject.operation, pair.connections, 3);
+    await closedLoop(baselineUrl, baseline.operation, pair.connections, 3);
+    const subjectRps: number[] = [];
+    const baselineRps: number[] = [];
+    let bad = 0;
+    for (let round = 0; round < rounds; round++) {
+      const order = round % 2 === 0 ? [true, false] : [false, true];
+      for (const isSubject of order) {
+        const run = await closedLoop(isSubject ? subjectUrl : baselineUrl, (isSubject ? subject : baseline).operation, pair.connections, seconds);
+        bad += run.bad;
+        (isSubject ? subjectRps : baselineRps).push(run.rps);
+      }
+      log(`${pair.id} round ${round + 1}: ${subjectRps.at(-1)!.toFixed(0)} vs ${baselineRps.at(-1)!.toFixed(0)} req/s`);
+    }
+    const ratios = subjectRps.map((rps, i) => rps / baselineRps[i]!);
+    const ratio = median(ratios);
+    lines.push(
+      `| ${pair.id} | ${subject.label} | ${baseline.label} | ${median(subjectRps).toFixed(0)} | ${median(baselineRps).toFixed(0)} | ` +
+        `${ratio.toFixed(2)}x (${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}) | >= ${pair.target}x ${ratio >= pair.target ? 'met' : 'MISSED'} | ${bad} |`,
+    );
+    if (pair.latency) {
+      const rate = median(subjectRps) / 2;
+      if (pair.latency.kind === 'connections-50') {
+        // Open loop (timed from each request's scheduled send) over at most 50 keep-alive connections.
+        for (const [name, url, op] of [
+          ['subject', subjectUrl, subject.operation],
+          ['baseline', baselineUrl, baseline.operation],
+        ] as const) {
+          const run = await openLoop(targetOf(url), op, rate, Math.max(8, seconds * 3), 2000, 50);
+          lines.push(
+            `|  | ${name === 'subject' ? subject.label : baseline.label}: open loop at ${rate.toFixed(0)} req/s over 50 connections | | p50 ${run.last.p50.toFixed(2)} ms | p99 ${run.last.p99.toFixed(2)} ms, p99.9 ${run.last.p999.toFixed(2)} ms | achieved ${run.achievedRps.toFixed(0)} req/s | ${name === 'subject' ? `p99 <= ${pair.latency.boundMs} ms ${run.last.p99 <= pair.latency.boundMs ? 'met' : 'MISSED'}` : 'reference'} | ${run.bad} |`,
+          );
+        }
+      } else {
+        const run = await openLoop(targetOf(subjectUrl), subject.operation, rate, Math.max(8, seconds * 3), 2000);
+        lines.push(
+          `|  | ${subject.label}: open loop at ${rate.toFixed(0)} req/s | | first p50 ${run.first.p50.toFixed(2)} ms | first p99 ${run.first.p99.toFixed(2)} ms, last p99 ${run.last.p99.toFixed(2)} ms | achieved ${run.achievedRps.toFixed(0)} req/s | first p99 <= ${pair.latency.boundMs} ms ${run.first.p99 <= pair.latency.boundMs ? 'met' : 'MISSED'} | ${run.bad} |`,
+          `|  | refined rankings by model or degraded reason: ${Object.entries(run.tags).map(([tag, n]) => `${tag} ${n}`).join(', ')} | | | | | | |`,
+        );
+      }
+    }
+  }
+} finally {
+  for (const server of servers.values()) await server.stop();
+}
+
+process.stdout.write(
+  `\n# Hot-path targets, ${new Date().toISOString()}\n\n` +
+    `Node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} cores); ${pinning.note}. Catalog ${items} items. ` +
+    `${rounds} rounds of ${seconds} s closed loops per side, alternating; ratio = median of per-round ratios (range in brackets). ` +
+    `Took ${((performance.now() - startedAt) / 60_000).toFixed(1)} min.\n\n` +
+    `| pair | subject | baseline | subject req/s | baseline req/s | ratio | target | bad |\n| --- | --- | --- | ---: | ---: | ---: | --- | ---: |\n` +
+    `${lines.join('\n')}\n`,
+);
