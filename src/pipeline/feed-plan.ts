@@ -44,8 +44,12 @@ export class FeedPlan {
     return (this.refinedResult ??= this.candidates().then(async (set) => {
       // No viewer inputs because a store failed: nothing to rank with, and the reason is the outage, not a cold start.
       if (!set.viewer && set.degradedReason) return this.coarseOf(set, set.degradedReason);
+      // One turn of the event loop first: the coarse answer (which needs only promise jobs when
+      // the stores answer from memory) is finished and written before the feature rows, the
+      // heaviest synchronous work of a request, take the thread.
+      if (set.viewer) await new Promise<void>((resolve) => setImmediate(resolve));
       const scorer = hybridScorer(this.surface, this.services.ranker, this.services.remoteRanker);
-      const outcome = await refineCandidates(set, this.first, scorer, this.loaders, this.deadline);
+      const outcome = await refineCandidates(set, this.first, scorer, (ids) => this.services.featureStore.getItemFeatures(ids), this.deadline);
       if (!outcome.ok) return this.coarseOf(set, outcome.reason);
       // Model-ranked, but from what was left when a store failed (the session, typically).
       const storeFailure = set.degradedReason ?? null;

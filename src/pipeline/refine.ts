@@ -3,7 +3,7 @@ import { RankerError } from '../ports/ranker.ts';
 import type { CandidateSet } from './candidates.ts';
 import { DeadlineExceededError, raceDeadline, type Deadline } from './deadline.ts';
 import { featureCount, writeFeatureRow } from './feature-layout.ts';
-import type { RequestLoaders } from './loaders.ts';
+import type { ItemFeatures } from '../ports/feature-store.ts';
 import type { RankedItem } from './ranking-result.ts';
 import type { Scorer } from './ranking-policy.ts';
 
@@ -21,19 +21,23 @@ export async function refineCandidates(
   set: CandidateSet,
   first: number,
   score: Scorer,
-  loaders: Pick<RequestLoaders, 'itemFeatures'>,
+  /**
+   * The candidates' features in one read. Not a DataLoader: nothing else in a request reads
+   * these hundreds of keys, and a loader's promise and cache entry per key cost more than the read.
+   */
+  readFeatures: (itemIds: readonly string[]) => Promise<readonly (ItemFeatures | null)[]>,
   deadline: Deadline,
 ): Promise<RefineOutcome> {
   if (!set.viewer) return { ok: false, reason: 'COLD_START' };
   try {
     const ids = set.candidates.map((c) => c.itemId);
-    const features = await raceDeadline(loaders.itemFeatures.loadMany(ids), deadline);
+    const features = await raceDeadline(readFeatures(ids), deadline);
     const cols = featureCount(set.viewer.user.length);
     const rows: number[] = []; // candidate positions that have features
     const matrix = new Float32Array(ids.length * cols);
     for (let i = 0; i < features.length; i++) {
       const f = features[i];
-      if (!f || f instanceof Error) continue; // an item the store lost is left out, not fatal
+      if (!f) continue; // an item the store lost is left out, not fatal
       writeFeatureRow(matrix, rows.length, set.viewer, f);
       rows.push(i);
     }

@@ -8,10 +8,13 @@ export class MemoryFeatureStore implements FeatureStore {
   private readonly userRow = new Map<string, number>();
   private readonly itemRow = new Map<string, number>();
   private readonly itemGenreMasks: Uint32Array;
+  /** Each item's features, made on first read and kept: the refined pass reads hundreds per request. */
+  private readonly itemFeatures: (ItemFeatures | undefined)[];
 
   constructor(private readonly artifacts: Artifacts) {
     this.dimension = artifacts.manifest.dimension;
     this.genres = artifacts.manifest.genres;
+    this.itemFeatures = new Array<ItemFeatures | undefined>(artifacts.items.length);
     artifacts.userIds.forEach((id, row) => this.userRow.set(id, row));
     artifacts.items.forEach((item, row) => this.itemRow.set(item.id, row));
     const genreIndex = new Map(this.genres.map((g, i) => [g, i]));
@@ -36,14 +39,18 @@ export class MemoryFeatureStore implements FeatureStore {
     return itemIds.map((id) => {
       const row = this.itemRow.get(id);
       if (row === undefined) return null;
-      const item = this.artifacts.items[row]!;
-      return {
-        vector: this.artifacts.itemVectors.subarray(row * this.dimension, (row + 1) * this.dimension),
-        popularity: item.popularity,
-        genreMask: this.itemGenreMasks[row]!,
-        year: item.year,
-      };
+      return (this.itemFeatures[row] ??= this.itemFeaturesAt(row));
     });
+  }
+
+  private itemFeaturesAt(row: number): ItemFeatures {
+    const item = this.artifacts.items[row]!;
+    return {
+      vector: this.artifacts.itemVectors.subarray(row * this.dimension, (row + 1) * this.dimension),
+      popularity: item.popularity,
+      genreMask: this.itemGenreMasks[row]!,
+      year: item.year,
+    };
   }
 
   async getPrecomputed(userId: string): Promise<readonly ScoredItemId[] | null> {
