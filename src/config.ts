@@ -35,12 +35,6 @@ export interface Config {
    * loop, so first payloads and HTTP work are not held up behind a model run on a busy core.
    */
   readonly rankerNice: number;
-  /**
-   * After this long without a request, a full garbage collection runs (when node runs with
-   * --expose-gc, as `npm start` does), so the next burst does not pay for the last one's
-   * garbage; 0 = never.
-   */
-  readonly idleGcMs: number;
   /** Which export of ranker-light runs in-process. */
   readonly rankerPrecision: 'fp32' | 'int8';
   readonly inference: InferenceConfig;
@@ -138,7 +132,6 @@ export function loadConfig(env: Env = process.env): Config {
     rankerThreads: int(env, 'RANKER_THREADS', Math.max(1, Math.min(4, availableParallelism() - 1)), 1, 64),
     rankerQueueLimit: int(env, 'RANKER_QUEUE_LIMIT', 256, 1, 100_000),
     rankerNice: int(env, 'RANKER_NICE', 0, 0, 19),
-    idleGcMs: int(env, 'IDLE_GC_MS', 1000, 0, 3_600_000),
     rankerPrecision: oneOf(env, 'RANKER_PRECISION', ['fp32', 'int8'] as const, 'fp32'),
     redis: env.REDIS_URL
       ? { url: redisUrl(env.REDIS_URL), prefix: env.REDIS_PREFIX || 'gw', callTimeoutMs: int(env, 'REDIS_CALL_TIMEOUT_MS', 250, 1, 60_000) }

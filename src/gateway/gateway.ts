@@ -13,14 +13,10 @@ import { compileDeferredQueries } from './edge/deferred-documents.ts';
 import { createPersistedEdge } from './edge/persisted-edge.ts';
 import { createHttpServer, listen, type RouteHandler } from './http-server.ts';
 import { createViewerResolver } from './identity.ts';
-import { exposedGc, startIdleCollector } from './idle-collector.ts';
 import { loadPersistedDocuments } from './persisted-documents.ts';
 import { invalidatingSessionStore } from './response-cache/invalidating-session-store.ts';
 import { createGatewayResponseCache, type GatewayResponseCache } from './response-cache/response-cache.ts';
 import { buildSchema, createGatewayYoga, type GatewayYoga } from './yoga.ts';
-
-/** Growth of the heap since the last idle collection below which another is not worth its pause. */
-const IDLE_GC_MIN_GROWTH_BYTES = 16 * 1024 * 1024;
 
 export const MANIFEST_PATH = new URL('../../persisted-queries/manifest.json', import.meta.url);
 
@@ -81,9 +77,7 @@ export async function startGateway(
   const compiled = compilePersistedQueries(schema, persisted);
   const deferred = compileDeferredQueries(schema, persisted);
   const edge = createPersistedEdge({ persisted, resolveViewer, responseCache, compiled, deferred, services, yoga });
-  const gc = config.idleGcMs > 0 ? exposedGc() : undefined;
-  const idleCollector = startIdleCollector({ idleMs: config.idleGcMs, minGrowthBytes: IDLE_GC_MIN_GROWTH_BYTES, ...(gc ? { gc } : {}) });
-  const server = createHttpServer(yoga, { maxBodyBytes: config.maxBodyBytes, logger, edge, onRequest: idleCollector.touch }, {
+  const server = createHttpServer(yoga, { maxBodyBytes: config.maxBodyBytes, logger, edge }, {
     ...(options.metricsEndpoint ? { '/metrics': options.metricsEndpoint } : {}),
     '/events': createEventsEndpoint({ services, resolveViewer, maxBodyBytes: config.maxBodyBytes }),
     ...createDemoRoutes({ persisted, config }),
@@ -100,7 +94,6 @@ export async function startGateway(
         server.closeIdleConnections();
       });
       unobserveCache();
-      idleCollector.stop();
       await Promise.all([services.ranker.close(), services.remoteRanker?.close()]);
       if (ownRedis) await closeRedis(ownRedis);
     },

@@ -11,8 +11,6 @@ export interface HttpServerOptions {
   readonly logger?: Logger;
   /** The persisted-query edge for /graphql (answers cache hits itself); absent = straight to Yoga. */
   readonly edge?: (req: IncomingMessage, res: ServerResponse) => void;
-  /** Called as each request arrives (the idle collector counts them). */
-  readonly onRequest?: () => void;
 }
 
 /** The `http.route` of requests to paths that are neither /graphql nor a route. */
@@ -28,9 +26,7 @@ export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => Promis
  */
 export function createHttpServer(yoga: GatewayYoga, options: HttpServerOptions, routes: Readonly<Record<string, RouteHandler>> = {}): Server {
   const logger = options.logger ?? silentLogger;
-  const onRequest = options.onRequest;
   const server = createServer((req, res) => {
-    onRequest?.();
     if (req.url === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
       return;
