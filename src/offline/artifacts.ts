@@ -1,3 +1,4 @@
+import { PrecomputedLists } from './precomputed-lists.ts';
 import { mkdir, readFile, writeFile, rename } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -103,8 +104,9 @@ export async function loadArtifacts(dir: string): Promise<Artifacts> {
   const userVectors = await readFloat32(join(dir, FILES.userVectors), manifest.userCount * manifest.dimension);
   const userGenreProfiles = await readFloat32(join(dir, FILES.userGenreProfiles), manifest.userCount * manifest.genres.length);
   const precomputedRaw = JSON.parse(await readFile(join(dir, FILES.precomputed), 'utf8')) as Record<string, ScoredItemId[]>;
+  const precomputed = new PrecomputedLists(Object.entries(precomputedRaw), items.map((item) => item.id));
   const trending = JSON.parse(await readFile(join(dir, FILES.trending), 'utf8')) as ScoredItemId[];
-  return { dir, manifest, items, itemVectors, userIds, userVectors, userGenreProfiles, precomputed: new Map(Object.entries(precomputedRaw)), trending };
+  return { dir, manifest, items, itemVectors, userIds, userVectors, userGenreProfiles, precomputed, trending };
 }
 
 export function modelPath(artifacts: Artifacts, name: string, precision: ModelEntry['precision'] = 'fp32'): { entry: ModelEntry; path: string } {
