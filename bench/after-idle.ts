@@ -10,10 +10,15 @@
  * all idle for `idle-s` (V8 shrinks an idle heap: the memory reducer), then loads them one at
  * a time for `burst-s` (closed loop, or open loop at `--rate`) and prints p50/p99/p99.9/max
  * of each burst, per second too, and the errors. Every response is checked (200, data, no errors).
+ * Beside them: the server's own time (Server-Timing `total`) and how late the generator sent,
+ * to tell a stall of the server from one of the load generator.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import type { Agent } from 'node:http';
+import { keepAliveAgent, send, targetOf, verdict, type Target } from './suite/http-client.ts';
+import { coarseFeed } from './suite/operations.ts';
+import { pinLoadGenerator } from './suite/pinning.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -38,8 +43,6 @@ const VARIANTS = (args.variant ?? ['none=', 'no-memory-reducer=--no-memory-reduc
   return { name: v.slice(0, eq), flags: v.slice(eq + 1).split(' ').filter(Boolean) };
 });
 
-const manifest = JSON.parse(readFileSync(new URL('../persisted-queries/manifest.json', import.meta.url), 'utf8')) as Record<string, string>;
-const COARSE_FEED = Object.keys(manifest).find((id) => manifest[id]!.startsWith('query CoarseFeed'))!;
 
 async function startGateway(flags: readonly string[]): Promise<{ child: ChildProcess; url: string }> {
   const pin = spawnSync('taskset', ['--version']).status === 0 ? ['taskset', '-c', '0'] : [];
@@ -63,54 +66,71 @@ async function startGateway(flags: readonly string[]): Promise<{ child: ChildPro
 interface Sample {
   readonly at: number;
   readonly ms: number;
+  /** The server's own time for it (Server-Timing `total`), NaN when absent. */
+  readonly serverMs: number;
+  /** How late the load generator sent it: high means the generator, not the server, stalled. */
+  readonly lagMs: number;
   readonly ok: boolean;
 }
 
-/** Closed loop of CoarseFeed for random users for `durationMs`. */
-/** One CoarseFeed for a random user, checked. */
-async function request(url: string, body: string, start: number, sent: number): Promise<Sample> {
-  const user = 1 + Math.floor(Math.random() * USERS);
-  let ok = false;
+/** `total;dur=<ms>` of a Server-Timing header. */
+function serverTotal(header: string | null): number {
+  const match = header ? /(?:^|,\s*)total;dur=([\d.]+)/.exec(header) : null;
+  return match ? Number(match[1]) : NaN;
+}
+
+/** CoarseFeed for user after user (spread order), the suite's check of every answer. */
+const operation = coarseFeed({ kind: 'rotate', users: USERS });
+let sequence = 0;
+
+/** One CoarseFeed over node:http keep-alive (the suite's client), timed from `due`; `lag` = how late it left. */
+async function request(target: Target, agent: Agent, start: number, due: number): Promise<Sample> {
+  const lagMs = performance.now() - due;
   try {
-    const response = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-user-id': String(user) }, body });
-    const json = (await response.json()) as { data?: { feed?: { coarse?: { items?: unknown[] } } }; errors?: unknown };
-    ok = response.status === 200 && !json.errors && json.data?.feed?.coarse?.items?.length === 20;
+    const answer = await send(target, agent, operation, sequence++, due);
+    return { at: due - start, ms: answer.lastMs, serverMs: serverTotal(answer.serverTiming ?? null), lagMs, ok: verdict(operation, answer) === null };
   } catch {
-    ok = false;
+    return { at: due - start, ms: performance.now() - due, serverMs: NaN, lagMs, ok: false };
   }
-  return { at: sent - start, ms: performance.now() - sent, ok };
 }
 
 /**
- * CoarseFeed for random users for `durationMs`: a closed loop of CONNECTIONS callers, or with
- * `rate` an open loop, each request sent at its scheduled time and timed from it.
+ * CoarseFeed for `durationMs`: a closed loop of CONNECTIONS callers, or with `rate` an open
+ * loop, each request sent at its scheduled time and timed from it.
  */
 async function load(url: string, durationMs: number, rate = RATE): Promise<Sample[]> {
+  const target = targetOf(`${url}/graphql`);
+  const agent = keepAliveAgent(rate > 0 ? 256 : CONNECTIONS);
   const start = performance.now();
-  const body = JSON.stringify({ documentId: COARSE_FEED, variables: { first: 20 } });
-  if (rate > 0) {
-    const runs: Promise<Sample>[] = [];
-    const count = Math.floor((durationMs / 1000) * rate);
-    for (let i = 0; i < count; i++) {
-      const due = start + (i * 1000) / rate;
-      const wait = due - performance.now();
-      if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-      runs.push(request(url, body, start, due));
+  try {
+    if (rate > 0) {
+      const runs: Promise<Sample>[] = [];
+      const count = Math.floor((durationMs / 1000) * rate);
+      for (let i = 0; i < count; i++) {
+        const due = start + (i * 1000) / rate;
+        const wait = due - performance.now();
+        if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+        runs.push(request(target, agent, start, due));
+      }
+      return await Promise.all(runs);
     }
-    return Promise.all(runs);
+    const samples: Sample[] = [];
+    const worker = async (): Promise<void> => {
+      while (performance.now() - start < durationMs) samples.push(await request(target, agent, start, performance.now()));
+    };
+    await Promise.all(Array.from({ length: CONNECTIONS }, worker));
+    return samples;
+  } finally {
+    agent.destroy();
   }
-  const samples: Sample[] = [];
-  const worker = async (): Promise<void> => {
-    while (performance.now() - start < durationMs) samples.push(await request(url, body, start, performance.now()));
-  };
-  await Promise.all(Array.from({ length: CONNECTIONS }, worker));
-  return samples;
 }
 
 function percentile(sorted: readonly number[], p: number): number {
   return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * p) - 1)]!;
 }
 
+// The load on core 1 (servers are on core 0), as the suite does.
+console.log(pinLoadGenerator().note);
 const servers = await Promise.all(VARIANTS.map(async (v) => ({ ...v, ...(await startGateway(v.flags)) })));
 try {
   for (const s of servers) {
@@ -121,17 +141,20 @@ try {
   await new Promise((r) => setTimeout(r, IDLE_MS));
   const shape = RATE > 0 ? `open loop at ${RATE} req/s` : `closed loop, ${CONNECTIONS} connections`;
   console.log(`\nFirst ${BURST_MS / 1000} s of load after ${IDLE_MS / 1000} s idle, ${shape}, CoarseFeed (persisted, random users)\n`);
-  console.log('| flags | requests | errors | p50 ms | p99 ms | p99.9 ms | max ms | p99 per second |');
-  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
+  console.log('| flags | requests | errors | p50 ms | p99 ms | p99.9 ms | max ms | p99 per second | server p99 ms | server max ms | server p99 per second | send lag max ms |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | --- | ---: |');
   for (const s of servers) {
     const samples = await load(s.url, BURST_MS);
     const sorted = samples.map((x) => x.ms).sort((a, b) => a - b);
+    const server = samples.map((x) => x.serverMs).filter((ms) => !Number.isNaN(ms)).sort((a, b) => a - b);
     const perSecond: string[] = [];
+    const serverPerSecond: string[] = [];
     for (let second = 0; second < BURST_MS / 1000; second++) {
-      const inSecond = samples.filter((x) => x.at >= second * 1000 && x.at < (second + 1) * 1000).map((x) => x.ms).sort((a, b) => a - b);
-      perSecond.push(percentile(inSecond, 0.99).toFixed(0));
+      const inSecond = samples.filter((x) => x.at >= second * 1000 && x.at < (second + 1) * 1000);
+      perSecond.push(percentile(inSecond.map((x) => x.ms).sort((a, b) => a - b), 0.99).toFixed(0));
+      serverPerSecond.push(percentile(inSecond.map((x) => x.serverMs).filter((ms) => !Number.isNaN(ms)).sort((a, b) => a - b), 0.99).toFixed(0));
     }
-    const row = [s.name || 'none', samples.length, samples.filter((x) => !x.ok).length, percentile(sorted, 0.5).toFixed(1), percentile(sorted, 0.99).toFixed(1), percentile(sorted, 0.999).toFixed(1), sorted.at(-1)!.toFixed(1), perSecond.join(' ')];
+    const row = [s.name || 'none', samples.length, samples.filter((x) => !x.ok).length, percentile(sorted, 0.5).toFixed(1), percentile(sorted, 0.99).toFixed(1), percentile(sorted, 0.999).toFixed(1), sorted.at(-1)!.toFixed(1), perSecond.join(' '), percentile(server, 0.99).toFixed(1), (server.at(-1) ?? NaN).toFixed(1), serverPerSecond.join(' '), Math.max(...samples.map((x) => x.lagMs)).toFixed(1)];
     console.log(`| ${row.join(' | ')} |`);
   }
 } finally {

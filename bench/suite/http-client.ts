@@ -24,6 +24,8 @@ export interface Timed {
   readonly firstMs: number;
   readonly lastMs: number;
   readonly payloads: readonly string[];
+  /** The Server-Timing header, when the server sent one. */
+  readonly serverTiming?: string;
 }
 
 /**
@@ -53,6 +55,7 @@ export function send(target: Target, agent: Agent, operation: Operation, i: numb
             firstMs: Number.isNaN(firstMs) ? lastMs : firstMs,
             lastMs,
             payloads: reader ? reader.payloads() : [Buffer.concat(chunks).toString('utf8')],
+            ...(typeof res.headers['server-timing'] === 'string' ? { serverTiming: res.headers['server-timing'] } : {}),
           });
         });
         res.on('error', reject);
