@@ -6,7 +6,7 @@ import { startGateway } from './gateway/gateway.ts';
 import { artifactsExist, loadArtifacts } from './offline/artifacts.ts';
 import { buildSyntheticArtifacts } from './offline/build-synthetic-artifacts.ts';
 import { createLogger, type Logger } from './telemetry/logger.ts';
-import { startTelemetry } from './telemetry/setup.ts';
+import { startGatewayTelemetry } from './telemetry/setup.ts';
 
 /**
  * Composition root: config -> logger and telemetry -> artifacts (built on first start) ->
@@ -18,12 +18,7 @@ async function main(): Promise<void> {
   const startedAt = performance.now();
   const logger = createLogger({ level: config.telemetry.logLevel, name: 'gateway' });
   // Before any component is created: instruments bind to the provider registered now.
-  const telemetry = startTelemetry({
-    serviceName: config.telemetry.serviceName,
-    disabled: config.telemetry.sdkDisabled,
-    metrics: config.telemetry.metricsEnabled,
-    otlpEndpoint: config.telemetry.otlpEndpoint,
-  });
+  const telemetry = startGatewayTelemetry(config);
   if (!artifactsExist(config.artifactsDir)) {
     logger.info(`No artifacts in ${config.artifactsDir}: building the synthetic defaults (first start only)...`);
     await buildSyntheticArtifacts({ dir: config.artifactsDir, ...config.synthetic });

@@ -3,6 +3,7 @@ import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { Config } from '../config.ts';
 import type { RouteHandler } from '../gateway/http-server.ts';
 import { createMetricsEndpoint } from './metrics-endpoint.ts';
 import { activateRequestHistograms, RequestHistograms } from './request-histograms.ts';
@@ -73,6 +74,16 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
       return sdk.shutdown();
     },
   };
+}
+
+/** Telemetry as the gateway's configuration asks for it (src/main.ts, and benches that start its stack). */
+export function startGatewayTelemetry(config: Pick<Config, 'telemetry'>): Telemetry {
+  return startTelemetry({
+    serviceName: config.telemetry.serviceName,
+    disabled: config.telemetry.sdkDisabled,
+    metrics: config.telemetry.metricsEnabled,
+    otlpEndpoint: config.telemetry.otlpEndpoint,
+  });
 }
 
 /** The OTLP endpoint the environment names for traces, or null. */

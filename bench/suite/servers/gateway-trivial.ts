@@ -6,7 +6,7 @@ import { loadConfig } from '../../../src/config.ts';
 import { startGateway } from '../../../src/gateway/gateway.ts';
 import { loadArtifacts } from '../../../src/offline/artifacts.ts';
 import { createLogger } from '../../../src/telemetry/logger.ts';
-import { startTelemetry } from '../../../src/telemetry/setup.ts';
+import { startGatewayTelemetry } from '../../../src/telemetry/setup.ts';
 import { trivialFeedManifest, trivialFeedSchema } from '../trivial-feed.ts';
 
 // Our gateway's whole serving stack (node:http front, persisted-query edge, compiled
@@ -14,12 +14,7 @@ import { trivialFeedManifest, trivialFeedSchema } from '../trivial-feed.ts';
 // feed resolvers, with their query as the one persisted document: only the stack differs.
 const config = loadConfig();
 const logger = createLogger({ level: config.telemetry.logLevel, name: 'gateway-trivial' });
-const telemetry = startTelemetry({
-  serviceName: config.telemetry.serviceName,
-  disabled: config.telemetry.sdkDisabled,
-  metrics: config.telemetry.metricsEnabled,
-  otlpEndpoint: config.telemetry.otlpEndpoint,
-});
+const telemetry = startGatewayTelemetry(config);
 const manifestPath = join(mkdtempSync(join(tmpdir(), 'gateway-trivial-')), 'manifest.json');
 writeFileSync(manifestPath, trivialFeedManifest());
 const services = await createEmbeddedServices(await loadArtifacts(config.artifactsDir), config);
