@@ -150,12 +150,6 @@ type AnswerKind =
   | { readonly hit: false; readonly cache: { readonly didCache: boolean; readonly ttl: number } | null; readonly execMs: number };
 
 /**
- * An answer (`{"data": ...}`) in the asked form, byte for byte what Yoga writes: JSON, or one
- * part of multipart/mixed, or one SSE `next` event. A hit carries
- * `extensions.responseCache.hit` as Yoga's plugin adds it, and an ETag per form, revalidated
- * on every use (private, no-cache).
- */
-/**
  * The text of an answer in one form: JSON, one multipart/mixed part, or one SSE `next` event.
  * A miss writes it as a string: Node then sends headers and body in one write, without a copy.
  */
@@ -176,6 +170,12 @@ function hitBody(stored: StoredResponse, format: ResponseFormat): Buffer {
   return (bodies[format] ??= Buffer.from(answerText(stored.json.slice(0, -1) + HIT_EXTENSIONS, format)));
 }
 
+/**
+ * An answer (`{"data": ...}`) in the asked form, byte for byte what Yoga writes: JSON, or one
+ * part of multipart/mixed, or one SSE `next` event. A hit carries
+ * `extensions.responseCache.hit` as Yoga's plugin adds it, and an ETag per form, revalidated
+ * on every use (private, no-cache).
+ */
 function writeAnswer(req: IncomingMessage, res: ServerResponse, data: string, format: ResponseFormat, operation: string, kind: AnswerKind): void {
   const startMs = httpRequestInfo(req)?.startMs;
   if (kind.hit) {
