@@ -58,8 +58,9 @@ export const resolvers: Resolvers = {
   Feed: {
     viewer: (plan) => plan.viewer,
     surface: (plan) => plan.surface,
-    // Candidate generation runs in its own span (whichever stage asks first); degraded answers are counted.
-    coarse: (plan) => candidatesInSpan(plan).then(() => plan.coarse()).then(observeCoarse),
+    // The refined stage's candidate generation runs in its own span; degraded answers are counted.
+    // The coarse page does not wait for it (a quick search of its own when retrieval searches).
+    coarse: (plan) => plan.coarse().then(observeCoarse),
     refined: (plan) => candidatesInSpan(plan).then(() => plan.refined()).then(observeRefined),
   },
   Recommendation: {

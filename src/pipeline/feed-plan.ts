@@ -1,6 +1,6 @@
 import type { Surface } from '../config.ts';
 import type { Viewer } from '../gateway/identity.ts';
-import { generateCandidates, type CandidateSet } from './candidates.ts';
+import { CANDIDATE_COUNT, loadViewerState, retrieveCandidates, searchesIndex, type CandidateSet, type ViewerState } from './candidates.ts';
 import { Deadline } from './deadline.ts';
 import type { RequestLoaders } from './loaders.ts';
 import type { RankedItem, RankingResult } from './ranking-result.ts';
@@ -16,6 +16,7 @@ import type { PipelineServices } from './services.ts';
 export class FeedPlan {
   readonly deadline: Deadline;
   private readonly startedAt = performance.now();
+  private viewerState?: Promise<ViewerState>;
   private candidateSet?: Promise<CandidateSet>;
   private coarseResult?: Promise<RankingResult>;
   private refinedResult?: Promise<RankingResult>;
@@ -30,13 +31,34 @@ export class FeedPlan {
     this.deadline = Deadline.after(services.budgetsMs[surface], this.startedAt);
   }
 
-  candidates(): Promise<CandidateSet> {
-    return (this.candidateSet ??= generateCandidates(this.viewer, this.services, this.loaders, { coldStartCount: this.first }));
+  private state(): Promise<ViewerState> {
+    return (this.viewerState ??= loadViewerState(this.viewer, this.services, this.loaders));
   }
 
-  /** Retrieval order; never waits on a model. */
+  /**
+   * The candidates the refined pass ranks (CANDIDATE_COUNT, a full index search when retrieval
+   * searches). That search waits one turn of the event loop: the coarse page, from a quick
+   * search of its own, is written first.
+   */
+  candidates(): Promise<CandidateSet> {
+    return (this.candidateSet ??= this.state().then(async (state) => {
+      if (searchesIndex(state)) await nextTurn();
+      return retrieveCandidates(state, this.services, { count: CANDIDATE_COUNT, coldStartCount: this.first });
+    }));
+  }
+
+  /**
+   * Retrieval order; never waits on a model. When retrieval searches the index the page comes
+   * from a quick search for just `first` items (a fifth of the full search's time), so the first
+   * payload does not wait for the full search; otherwise it is the head of the candidates.
+   */
   coarse(): Promise<RankingResult> {
-    return (this.coarseResult ??= this.candidates().then((set) => this.coarseOf(set, set.degradedReason ?? null)));
+    return (this.coarseResult ??= this.state().then(async (state) => {
+      const set = searchesIndex(state)
+        ? await retrieveCandidates(state, this.services, { count: this.first, effort: 'quick' })
+        : await this.candidates();
+      return this.coarseOf(set, set.degradedReason ?? null);
+    }));
   }
 
   /** Model order within the deadline, or the coarse order marked degraded with the reason. */
@@ -44,10 +66,11 @@ export class FeedPlan {
     return (this.refinedResult ??= this.candidates().then(async (set) => {
       // No viewer inputs because a store failed: nothing to rank with, and the reason is the outage, not a cold start.
       if (!set.viewer && set.degradedReason) return this.coarseOf(set, set.degradedReason);
-      // One turn of the event loop first: the coarse answer (which needs only promise jobs when
-      // the stores answer from memory) is finished and written before the feature rows, the
-      // heaviest synchronous work of a request, take the thread.
-      if (set.viewer) await new Promise<void>((resolve) => setImmediate(resolve));
+      // One turn of the event loop before the heavy synchronous work (the full search, or else the
+      // feature rows): the coarse answer, which needs only promise jobs when the stores answer
+      // from memory, is written first. Once only: after a search, the features are read in the
+      // same turn, beside the coarse page's item read when the stores are remote.
+      if (set.viewer && set.source !== 'SESSION' && set.source !== 'ANN') await nextTurn();
       const scorer = hybridScorer(this.surface, this.services.ranker, this.services.remoteRanker);
       const outcome = await refineCandidates(set, this.first, scorer, (ids) => this.services.featureStore.getItemFeatures(ids), this.deadline);
       if (!outcome.ok) return this.coarseOf(set, outcome.reason);
@@ -88,4 +111,9 @@ export class FeedPlan {
   private elapsedMs(): number {
     return Math.round((performance.now() - this.startedAt) * 1000) / 1000;
   }
+}
+
+/** Resolves on the next turn of the event loop, after pending I/O callbacks and promise jobs. */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }

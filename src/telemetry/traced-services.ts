@@ -1,5 +1,5 @@
 import type { PipelineServices } from '../pipeline/services.ts';
-import type { CandidateIndex } from '../ports/candidate-index.ts';
+import type { CandidateIndex, SearchEffort } from '../ports/candidate-index.ts';
 import type { FeatureStore } from '../ports/feature-store.ts';
 import type { Ranker } from '../ports/ranker.ts';
 import { RankerError } from '../ports/ranker.ts';
@@ -38,8 +38,8 @@ export function traceFeatureStore(store: FeatureStore): FeatureStore {
 
 export function traceCandidateIndex(index: CandidateIndex): CandidateIndex {
   return decorate(index, {
-    search: (query: Float32Array, k: number) =>
-      withSpan(SPAN.CANDIDATE_INDEX_SEARCH, { [ATTR.CANDIDATE_COUNT]: k }, () => index.search(query, k)),
+    search: (query: Float32Array, k: number, effort?: SearchEffort) =>
+      withSpan(SPAN.CANDIDATE_INDEX_SEARCH, { [ATTR.CANDIDATE_COUNT]: k }, () => index.search(query, k, effort)),
   });
 }
 
