@@ -70,7 +70,7 @@ export class FeedPlan {
       // feature rows): the coarse answer, which needs only promise jobs when the stores answer
       // from memory, is written first. Once only: after a search, the features are read in the
       // same turn, beside the coarse page's item read when the stores are remote.
-      if (set.viewer && set.source !== 'SESSION' && set.source !== 'ANN') await nextTurn();
+      if (set.viewer && !searchesIndex(await this.state())) await nextTurn();
       const scorer = hybridScorer(this.surface, this.services.ranker, this.services.remoteRanker);
       const outcome = await refineCandidates(set, this.first, scorer, (ids) => this.services.featureStore.getItemFeatures(ids), this.deadline);
       if (!outcome.ok) return this.coarseOf(set, outcome.reason);
