@@ -1,6 +1,7 @@
-import { keepAliveAgent, send, verdict, type Target } from './http-client.ts';
+import { verdict, type Target, type Timed } from './http-client.ts';
 import type { Operation } from './operations.ts';
 import { percentiles, type Percentiles } from './percentiles.ts';
+import { RawHttpPool } from './raw-http-client.ts';
 
 /** Latency at a fixed offered rate. */
 export interface OpenLoopResult {
@@ -29,7 +30,7 @@ const MAX_SOCKETS = 512;
  * coordinated omission (a stalled server is charged for every request it held up).
  */
 export async function openLoop(target: Target, operation: Operation, rate: number, seconds: number, drainMs: number, maxSockets = MAX_SOCKETS): Promise<OpenLoopResult> {
-  const agent = keepAliveAgent(maxSockets);
+  const pool = new RawHttpPool(target, maxSockets);
   const total = Math.max(1, Math.round(rate * seconds));
   const intervalMs = 1000 / rate;
   const firsts: number[] = [];
@@ -51,11 +52,32 @@ export async function openLoop(target: Target, operation: Operation, rate: numbe
         bad++;
         firstBad ??= problem;
       }
-      lastEnd = performance.now();
       if (++done === total) {
         clearTimeout(drain);
         resolve();
       }
+    };
+    // Answers are timed as they end but checked in the next check phase: parsing a body inside
+    // the socket callbacks would delay the callbacks of answers that arrived beside it, and the
+    // generator would charge its own work to the server.
+    let unchecked: Timed[] = [];
+    const checkAll = () => {
+      const batch = unchecked;
+      unchecked = [];
+      for (const answer of batch) {
+        const problem = verdict(operation, answer);
+        if (problem === null && open) {
+          firsts.push(answer.firstMs);
+          lasts.push(answer.lastMs);
+          const tag = operation.tag?.(answer.payloads);
+          if (tag) tags[tag] = (tags[tag] ?? 0) + 1;
+        }
+        settle(problem);
+      }
+    };
+    const answered = (answer: Timed) => {
+      lastEnd = performance.now();
+      if (unchecked.push(answer) === 1) setImmediate(checkAll);
     };
     let next = 0;
     // A setImmediate spin rather than timers: sends stay within microseconds of schedule, and
@@ -67,26 +89,15 @@ export async function openLoop(target: Target, operation: Operation, rate: numbe
         if (intended > now) break;
         lags.push(now - intended);
         const i = next++;
-        send(target, agent, operation, i, intended).then(
-          (answer) => {
-            const problem = verdict(operation, answer);
-            if (problem === null && open) {
-              firsts.push(answer.firstMs);
-              lasts.push(answer.lastMs);
-              const tag = operation.tag?.(answer.payloads);
-              if (tag) tags[tag] = (tags[tag] ?? 0) + 1;
-            }
-            settle(problem);
-          },
-          (error: Error) => settle(`request failed: ${error.message}`),
-        );
+        const { body, headers } = operation.request(i);
+        pool.send(body, headers, operation.multipart, intended).then(answered, (error: Error) => settle(`request failed: ${error.message}`));
       }
       if (next < total) setImmediate(tick);
     };
     tick();
   });
   open = false;
-  agent.destroy();
+  pool.destroy();
   const unfinished = total - done;
   const elapsedS = Math.max(seconds, (lastEnd - start) / 1000);
   return {
