@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { RedisClient } from '../../adapters/redis/redis-connection.ts';
 
 /**
@@ -19,7 +19,7 @@ export interface ResponseStore {
 
 export function storedResponse(json: string): StoredResponse {
   // SHA-1 here is a content validator, not a security boundary; computed once per store.
-  return { json, etag: `"${createHash('sha1').update(json).digest('base64url')}"` };
+  return { json, etag: `"${hash('sha1', json, 'base64url')}"` };
 }
 
 interface MemoryEntry {
