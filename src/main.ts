@@ -5,6 +5,7 @@ import { ConfigError, loadConfig, type Config } from './config.ts';
 import { startGateway } from './gateway/gateway.ts';
 import { artifactsExist, loadArtifacts } from './offline/artifacts.ts';
 import { buildSyntheticArtifacts } from './offline/build-synthetic-artifacts.ts';
+import { settleHeap } from './runtime/settle-heap.ts';
 import { createLogger, type Logger } from './telemetry/logger.ts';
 import { startGatewayTelemetry } from './telemetry/setup.ts';
 
@@ -29,6 +30,8 @@ async function main(): Promise<void> {
   // REDIS_URL: features, catalog, sessions, trending and events in Redis; else all in memory.
   const redis = config.redis ? await createRedisServices(artifacts, config, local, remote) : null;
   const services = redis ? redis.services : await createEmbeddedServices(artifacts, config, local, remote);
+  const settled = settleHeap();
+  logger.info(`heap settled before listening: ${settled.beforeMiB.toFixed(0)} -> ${settled.afterMiB.toFixed(0)} MiB in ${settled.ms.toFixed(0)} ms`);
   const gateway = await startGateway(config, services, {
     ...(redis ? { redis: redis.client } : {}),
     logger,
