@@ -9,6 +9,7 @@
  * runs the same way as the baseline for ratios. Prints p50/p90/p99 of the time to the first
  * payload and to the last one.
  */
+import { gatewayNodeFlags } from './suite/gateway-node-flags.ts';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -38,7 +39,7 @@ interface Sample {
 
 async function startGateway(): Promise<{ child: ChildProcess; url: string }> {
   const pin = spawnSync('taskset', ['--version']).status === 0 ? ['taskset', '-c', '0'] : [];
-  const command = [...pin, process.execPath, '--import', 'tsx', 'src/main.ts'];
+  const command = [...pin, process.execPath, ...gatewayNodeFlags(), '--import', 'tsx', 'src/main.ts'];
   const child = spawn(command[0]!, command.slice(1), {
     // Uncached: this measures the pipeline; the response cache has its own figures.
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'production', IDENTITY: 'headers', RESPONSE_CACHE: 'false' },

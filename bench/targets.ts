@@ -12,6 +12,7 @@ import { startChildServer, type ChildServer } from './suite/child-server.ts';
 import { closedLoop } from './suite/closed-loop.ts';
 import { targetOf } from './suite/http-client.ts';
 import { openLoop } from './suite/open-loop.ts';
+import { describeHostNoise, probeHostNoise } from './suite/host-noise.ts';
 import { pinLoadGenerator } from './suite/pinning.ts';
 import { plan, type Scenario } from './suite/plan.ts';
 
@@ -73,7 +74,7 @@ async function urlOf(s: Scenario): Promise<string> {
   if (!server) {
     server = await startChildServer({
       name: s.server.id,
-      command: [...pinning.serverPrefix, process.execPath, '--import', 'tsx', s.server.entry],
+      command: [...pinning.serverPrefix, process.execPath, ...s.server.nodeFlags, '--import', 'tsx', s.server.entry],
       env: s.server.env,
       ready: /listening on (http:\/\/\S+?)\/graphql/,
     });
@@ -91,6 +92,7 @@ const median = (xs: readonly number[]): number => {
 
 const lines: string[] = [];
 const startedAt = performance.now();
+const noiseBefore = probeHostNoise(pinning);
 try {
   for (const pair of pairs) {
     const subject = scenario(pair.subject);
@@ -127,13 +129,13 @@ try {
         ] as const) {
           const run = await openLoop(targetOf(url), op, rate, Math.max(8, seconds * 3), 2000, 50);
           lines.push(
-            `|  | ${name === 'subject' ? subject.label : baseline.label}: open loop at ${rate.toFixed(0)} req/s over 50 connections | | p50 ${run.last.p50.toFixed(2)} ms | p99 ${run.last.p99.toFixed(2)} ms, p99.9 ${run.last.p999.toFixed(2)} ms | achieved ${run.achievedRps.toFixed(0)} req/s | ${name === 'subject' ? `p99 <= ${pair.latency.boundMs} ms ${run.last.p99 <= pair.latency.boundMs ? 'met' : 'MISSED'}` : 'reference'} | ${run.bad} |`,
+            `|  | ${name === 'subject' ? subject.label : baseline.label}: open loop at ${rate.toFixed(0)} req/s over 50 connections | | p50 ${run.last.p50.toFixed(2)} ms | p99 ${run.last.p99.toFixed(2)} ms, p99.9 ${run.last.p999.toFixed(2)} ms | achieved ${run.achievedRps.toFixed(0)} req/s, send lag p99 ${run.sendLagP99Ms.toFixed(2)} ms | ${name === 'subject' ? `p99 <= ${pair.latency.boundMs} ms ${run.last.p99 <= pair.latency.boundMs ? 'met' : 'MISSED'}` : 'reference'} | ${run.bad} |`,
           );
         }
       } else {
         const run = await openLoop(targetOf(subjectUrl), subject.operation, rate, Math.max(8, seconds * 3), 2000);
         lines.push(
-          `|  | ${subject.label}: open loop at ${rate.toFixed(0)} req/s | | first p50 ${run.first.p50.toFixed(2)} ms | first p99 ${run.first.p99.toFixed(2)} ms, last p99 ${run.last.p99.toFixed(2)} ms | achieved ${run.achievedRps.toFixed(0)} req/s | first p99 <= ${pair.latency.boundMs} ms ${run.first.p99 <= pair.latency.boundMs ? 'met' : 'MISSED'} | ${run.bad} |`,
+          `|  | ${subject.label}: open loop at ${rate.toFixed(0)} req/s | | first p50 ${run.first.p50.toFixed(2)} ms | first p99 ${run.first.p99.toFixed(2)} ms, last p99 ${run.last.p99.toFixed(2)} ms | achieved ${run.achievedRps.toFixed(0)} req/s, send lag p99 ${run.sendLagP99Ms.toFixed(2)} ms | first p99 <= ${pair.latency.boundMs} ms ${run.first.p99 <= pair.latency.boundMs ? 'met' : 'MISSED'} | ${run.bad} |`,
           `|  | refined rankings by model or degraded reason: ${Object.entries(run.tags).map(([tag, n]) => `${tag} ${n}`).join(', ')} | | | | | | |`,
         );
       }
@@ -142,12 +144,13 @@ try {
 } finally {
   for (const server of servers.values()) await server.stop();
 }
+const noiseAfter = probeHostNoise(pinning);
 
 process.stdout.write(
   `\n# Hot-path targets, ${new Date().toISOString()}\n\n` +
     `Node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} cores); ${pinning.note}. Catalog ${items} items. ` +
     `${rounds} rounds of ${seconds} s closed loops per side, alternating; ratio = median of per-round ratios (range in brackets). ` +
-    `Took ${((performance.now() - startedAt) / 60_000).toFixed(1)} min.\n\n` +
+    `Took ${((performance.now() - startedAt) / 60_000).toFixed(1)} min. Before: ${describeHostNoise(noiseBefore)}; after: ${noiseAfter.stolenPercent.toFixed(1)}%, longest ${noiseAfter.maxGapMs.toFixed(2)} ms.\n\n` +
     `| pair | subject | baseline | subject req/s | baseline req/s | ratio | target | bad |\n| --- | --- | --- | ---: | ---: | ---: | --- | ---: |\n` +
     `${lines.join('\n')}\n`,
 );

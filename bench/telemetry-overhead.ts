@@ -16,6 +16,7 @@
  * (from /proc, steadier than latency on a shared machine) per setting, and the ratios to "off".
  * With --rounds > 1 the settings alternate (off, metrics, spans, off, ...) and samples pool.
  */
+import { gatewayNodeFlags } from './suite/gateway-node-flags.ts';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -88,7 +89,7 @@ function envFor(mode: Mode, sinkUrl: string): NodeJS.ProcessEnv {
 
 async function startGateway(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string }> {
   const pin = spawnSync('taskset', ['--version']).status === 0 ? ['taskset', '-c', '0'] : [];
-  const command = [...pin, process.execPath, '--import', 'tsx', 'src/main.ts'];
+  const command = [...pin, process.execPath, ...gatewayNodeFlags(), '--import', 'tsx', 'src/main.ts'];
   const child = spawn(command[0]!, command.slice(1), { env, stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';

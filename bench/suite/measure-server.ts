@@ -20,7 +20,7 @@ export interface MeasureOptions {
 
 const GENERATOR_WARMUP_RPS = 50;
 
-const node = (entry: string, args: readonly string[] = []): string[] => [process.execPath, '--import', 'tsx', entry, ...args];
+const node = (entry: string, args: readonly string[] = [], flags: readonly string[] = []): string[] => [process.execPath, ...flags, '--import', 'tsx', entry, ...args];
 
 /**
  * One server's scenarios: start it (and its inference server) pinned, check one answer of each
@@ -45,7 +45,7 @@ export async function measureServer(spec: ServerSpec, scenarios: readonly Scenar
     }
     const server = await startChildServer({
       name: spec.id,
-      command: [...pinning.serverPrefix, ...node(spec.entry)],
+      command: [...pinning.serverPrefix, ...node(spec.entry, [], spec.nodeFlags)],
       env,
       ready: /listening on (http:\/\/\S+?)\/graphql/,
     });

@@ -1,3 +1,4 @@
+import { gatewayNodeFlags } from './gateway-node-flags.ts';
 import { coarseFeed, homeFeed, recordEvent, trivialFeed, trivialFeedPersisted, type Operation } from './operations.ts';
 
 /** The two tables of the report. */
@@ -6,8 +7,10 @@ export type Section = 'overhead' | 'job';
 /** One server process under test (plus an inference server beside it when `remote`). */
 export interface ServerSpec {
   readonly id: string;
-  /** Entry file, run with `node --import tsx`. */
+  /** Entry file, run with `node <nodeFlags> --import tsx`. */
   readonly entry: string;
+  /** Node/V8 flags: the gateway's are `npm start`'s; the peers run with none. */
+  readonly nodeFlags: readonly string[];
   readonly env: Readonly<Record<string, string>>;
   readonly remote: boolean;
   /** Serves the synthetic catalog (which is then built first if missing). */
@@ -34,13 +37,14 @@ export interface Catalog {
 const PRODUCTION = { NODE_ENV: 'production' } as const;
 
 function peer(id: string, entry: string): ServerSpec {
-  return { id, entry: `bench/suite/servers/${entry}`, env: PRODUCTION, remote: false, usesCatalog: false };
+  return { id, entry: `bench/suite/servers/${entry}`, nodeFlags: [], env: PRODUCTION, remote: false, usesCatalog: false };
 }
 
 function gateway(id: string, catalog: Catalog, cached: boolean, remote: boolean): ServerSpec {
   return {
     id,
     entry: 'src/main.ts',
+    nodeFlags: gatewayNodeFlags(),
     env: { ...PRODUCTION, ARTIFACTS_DIR: catalog.dir, PORT: '0', HOST: '127.0.0.1', IDENTITY: 'headers', RESPONSE_CACHE: String(cached) },
     remote,
     usesCatalog: true,
