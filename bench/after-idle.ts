@@ -2,7 +2,9 @@
  * The first seconds of load after an idle period, per set of V8 flags, side by side.
  *
  *   npm run bench:after-idle -- [--idle-s 120] [--burst-s 10] [--warmup-s 10] [--connections 50]
- *     [--rate <req/s>] [--variant "name=flags"]...   (default: none, no-memory-reducer, and that plus a 32 MB semi-space)
+ *     [--rate <req/s>] [--variant "name=flags"]... [--trace-gc]
+ *   (variants default: none, no-memory-reducer, and npm start's flags; --trace-gc adds
+ *   a count of each gateway's collections during its burst)
  *
  * Starts one gateway per variant (production mode, embedded defaults, response cache on),
  * pinned to core 0 with taskset where available; this process (the load) takes core 1. Warms
@@ -18,6 +20,7 @@ import { parseArgs } from 'node:util';
 import type { Agent } from 'node:http';
 import { keepAliveAgent, send, targetOf, verdict, type Target } from './suite/http-client.ts';
 import { coarseFeed } from './suite/operations.ts';
+import { gatewayNodeFlags } from './suite/gateway-node-flags.ts';
 import { pinLoadGenerator } from './suite/pinning.ts';
 
 const { values: args } = parseArgs({
@@ -29,6 +32,7 @@ const { values: args } = parseArgs({
     rate: { type: 'string', default: '0' },
     users: { type: 'string', default: '10000' },
     variant: { type: 'string', multiple: true },
+    'trace-gc': { type: 'boolean', default: false },
   },
 });
 const IDLE_MS = Number(args['idle-s']) * 1000;
@@ -38,29 +42,59 @@ const CONNECTIONS = Number(args.connections);
 /** Requests per second of an open loop; 0 = a closed loop of CONNECTIONS callers. */
 const RATE = Number(args.rate);
 const USERS = Number(args.users);
-const VARIANTS = (args.variant ?? ['none=', 'no-memory-reducer=--no-memory-reducer', 'no-memory-reducer+semi-32=--no-memory-reducer --max-semi-space-size=32']).map((v) => {
+const VARIANTS = (args.variant ?? ['none=', 'no-memory-reducer=--no-memory-reducer', `npm start=${gatewayNodeFlags().join(' ')}`]).map((v) => {
   const eq = v.indexOf('=');
   return { name: v.slice(0, eq), flags: v.slice(eq + 1).split(' ').filter(Boolean) };
 });
 
 
-async function startGateway(flags: readonly string[]): Promise<{ child: ChildProcess; url: string }> {
+/** With --trace-gc: each gateway's V8 trace lines, to count the collections of a burst. */
+const TRACE_GC = args['trace-gc'] === true;
+
+interface Gateway {
+  readonly child: ChildProcess;
+  readonly url: string;
+  /** Everything the gateway wrote to stdout so far (its --trace-gc lines included). */
+  readonly output: () => string;
+}
+
+async function startGateway(flags: readonly string[]): Promise<Gateway> {
   const pin = spawnSync('taskset', ['--version']).status === 0 ? ['taskset', '-c', '0'] : [];
-  const command = [...pin, process.execPath, ...flags, '--import', 'tsx', 'src/main.ts'];
+  const command = [...pin, process.execPath, ...flags, ...(TRACE_GC ? ['--trace-gc'] : []), '--import', 'tsx', 'src/main.ts'];
   const child = spawn(command[0]!, command.slice(1), {
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'production', IDENTITY: 'headers' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  let out = '';
+  child.stdout!.on('data', (chunk: Buffer) => void (out += chunk.toString()));
   const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
+    child.stdout!.on('data', () => {
       const match = /listening on (http:\/\/\S+)\/graphql/.exec(out);
       if (match) resolve(match[1]!);
     });
     child.once('exit', (code) => reject(new Error(`gateway exited with ${code}`)));
   });
-  return { child, url };
+  return { child, url, output: () => out };
+}
+
+/**
+ * The main thread's collections in a stretch of --trace-gc output (worker isolates, such as the
+ * ranker's, are told apart by their isolate address and left out): counts, and the longest pause.
+ */
+function gcSummary(trace: string, mainIsolate: string | null): string {
+  const lines = trace.split('\n').filter((line) => /: (Scavenge|Mark-Compact|Mark-Sweep)/.test(line) && (!mainIsolate || line.includes(mainIsolate)));
+  const pause = (line: string) => Number(/MB, ([\d.]+) \/ [\d.]+ ms/.exec(line)?.[1] ?? 0);
+  const scavenges = lines.filter((line) => line.includes(': Scavenge'));
+  const majors = lines.filter((line) => !line.includes(': Scavenge'));
+  const longest = Math.max(0, ...lines.map(pause));
+  return `${scavenges.length} scavenges, ${majors.length} full (${majors.map((line) => `${pause(line).toFixed(0)} ms pause, ${/walltime since start of marking (\d+) ms/.exec(line)?.[1] ?? '?'} ms marking`).join('; ') || 'none'}); longest pause ${longest.toFixed(1)} ms`;
+}
+
+/** The isolate that ran the most scavenges in `trace`: the main thread's under load. */
+function busiestIsolate(trace: string): string | null {
+  const counts = new Map<string, number>();
+  for (const match of trace.matchAll(/\[\d+:(0x[0-9a-f]+)\][^\n]*Scavenge/g)) counts.set(match[1]!, (counts.get(match[1]!) ?? 0) + 1);
+  return [...counts].sort((a, b) => b[1] - a[1])[0]?.[0] ?? null;
 }
 
 interface Sample {
@@ -143,8 +177,11 @@ try {
   console.log(`\nFirst ${BURST_MS / 1000} s of load after ${IDLE_MS / 1000} s idle, ${shape}, CoarseFeed (persisted, random users)\n`);
   console.log('| flags | requests | errors | p50 ms | p99 ms | p99.9 ms | max ms | p99 per second | server p99 ms | server max ms | server p99 per second | send lag max ms |');
   console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | --- | ---: |');
+  const gcLines: string[] = [];
   for (const s of servers) {
+    const traceStart = s.output().length;
     const samples = await load(s.url, BURST_MS);
+    if (TRACE_GC) gcLines.push(`- ${s.name || 'none'}: ${gcSummary(s.output().slice(traceStart), busiestIsolate(s.output()))}`);
     const sorted = samples.map((x) => x.ms).sort((a, b) => a - b);
     const server = samples.map((x) => x.serverMs).filter((ms) => !Number.isNaN(ms)).sort((a, b) => a - b);
     const perSecond: string[] = [];
@@ -157,6 +194,7 @@ try {
     const row = [s.name || 'none', samples.length, samples.filter((x) => !x.ok).length, percentile(sorted, 0.5).toFixed(1), percentile(sorted, 0.99).toFixed(1), percentile(sorted, 0.999).toFixed(1), sorted.at(-1)!.toFixed(1), perSecond.join(' '), percentile(server, 0.99).toFixed(1), (server.at(-1) ?? NaN).toFixed(1), serverPerSecond.join(' '), Math.max(...samples.map((x) => x.lagMs)).toFixed(1)];
     console.log(`| ${row.join(' | ')} |`);
   }
+  if (TRACE_GC) console.log(`\nGarbage collection on the gateway's main thread during each burst (--trace-gc):\n${gcLines.join('\n')}`);
 } finally {
   for (const s of servers) s.child.kill();
 }
