@@ -9,7 +9,7 @@ import { cpus } from 'node:os';
 import { parseCli } from '../src/cli/parse-cli.ts';
 import { artifactsDirFor, ensureArtifacts } from './suite/artifacts-cache.ts';
 import { startChildServer, type ChildServer } from './suite/child-server.ts';
-import { closedLoop } from './suite/closed-loop.ts';
+import { spreadClosedLoop } from './suite/spread-closed-loop.ts';
 import { targetOf } from './suite/http-client.ts';
 import { openLoop } from './suite/open-loop.ts';
 import { describeHostNoise, probeHostNoise } from './suite/host-noise.ts';
@@ -99,24 +99,29 @@ try {
     const baseline = scenario(pair.baseline);
     const [subjectUrl, baselineUrl] = [await urlOf(subject), await urlOf(baseline)];
     // Warm both sides (JIT, caches), then alternate, starting with a different side each round.
-    await closedLoop(subjectUrl, subject.operation, pair.connections, 3);
-    await closedLoop(baselineUrl, baseline.operation, pair.connections, 3);
+    const load = (isSubject: boolean, runSeconds: number) =>
+      spreadClosedLoop(isSubject ? subjectUrl : baselineUrl, isSubject ? subject : baseline, catalog, pair.connections, runSeconds, pinning.loadCores, servers.get((isSubject ? subject : baseline).server.id)!.pid);
+    await load(true, 3);
+    await load(false, 3);
     const subjectRps: number[] = [];
     const baselineRps: number[] = [];
+    const subjectBusy: number[] = [];
+    const baselineBusy: number[] = [];
     let bad = 0;
     for (let round = 0; round < rounds; round++) {
       const order = round % 2 === 0 ? [true, false] : [false, true];
       for (const isSubject of order) {
-        const run = await closedLoop(isSubject ? subjectUrl : baselineUrl, (isSubject ? subject : baseline).operation, pair.connections, seconds);
+        const run = await load(isSubject, seconds);
         bad += run.bad;
         (isSubject ? subjectRps : baselineRps).push(run.rps);
+        (isSubject ? subjectBusy : baselineBusy).push(run.serverBusyPercent);
       }
-      log(`${pair.id} round ${round + 1}: ${subjectRps.at(-1)!.toFixed(0)} vs ${baselineRps.at(-1)!.toFixed(0)} req/s`);
+      log(`${pair.id} round ${round + 1}: ${subjectRps.at(-1)!.toFixed(0)} vs ${baselineRps.at(-1)!.toFixed(0)} req/s (servers busy ${subjectBusy.at(-1)!.toFixed(0)}% / ${baselineBusy.at(-1)!.toFixed(0)}%)`);
     }
     const ratios = subjectRps.map((rps, i) => rps / baselineRps[i]!);
     const ratio = median(ratios);
     lines.push(
-      `| ${pair.id} | ${subject.label} | ${baseline.label} | ${median(subjectRps).toFixed(0)} | ${median(baselineRps).toFixed(0)} | ` +
+      `| ${pair.id} | ${subject.label} | ${baseline.label} | ${median(subjectRps).toFixed(0)} (busy ${median(subjectBusy).toFixed(0)}%) | ${median(baselineRps).toFixed(0)} (busy ${median(baselineBusy).toFixed(0)}%) | ` +
         `${ratio.toFixed(2)}x (${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}) | >= ${pair.target}x ${ratio >= pair.target ? 'met' : 'MISSED'} | ${bad} |`,
     );
     if (pair.latency) {
@@ -149,7 +154,7 @@ const noiseAfter = probeHostNoise(pinning);
 process.stdout.write(
   `\n# Hot-path targets, ${new Date().toISOString()}\n\n` +
     `Node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} cores); ${pinning.note}. Catalog ${items} items. ` +
-    `${rounds} rounds of ${seconds} s closed loops per side, alternating; ratio = median of per-round ratios (range in brackets). ` +
+    `${rounds} rounds of ${seconds} s closed loops per side, alternating; ratio = median of per-round ratios (range in brackets); busy = the server's CPU use during its runs (median, percent of its one core: near 100 means the server, not the load, was the limit). ` +
     `Took ${((performance.now() - startedAt) / 60_000).toFixed(1)} min. Before: ${describeHostNoise(noiseBefore)}; after: ${noiseAfter.stolenPercent.toFixed(1)}%, longest ${noiseAfter.maxGapMs.toFixed(2)} ms.\n\n` +
     `| pair | subject | baseline | subject req/s | baseline req/s | ratio | target | bad |\n| --- | --- | --- | ---: | ---: | ---: | --- | ---: |\n` +
     `${lines.join('\n')}\n`,

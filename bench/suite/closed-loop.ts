@@ -13,8 +13,8 @@ export interface ClosedLoopResult {
 }
 
 /** autocannon (its own HTTP parser: it outruns node:http as a client); every body is checked. */
-export async function closedLoop(url: string, operation: Operation, connections: number, seconds: number): Promise<ClosedLoopResult> {
-  let i = 0;
+export async function closedLoop(url: string, operation: Operation, connections: number, seconds: number, firstIndex = 0): Promise<ClosedLoopResult> {
+  let i = firstIndex;
   const result = await autocannon({
     url: url.replace('//localhost', '//127.0.0.1'),
     connections,

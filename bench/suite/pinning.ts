@@ -1,24 +1,35 @@
 import { spawnSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 
 /**
- * Servers on core 0, the load generator on core 1, so neither steals the other's CPU time.
+ * Servers on core 0, the load generator on core 1 (and up to 3 more), so neither steals the
+ * other's CPU time.
  * Without taskset (or with one core) everything runs unpinned and the report says so.
  */
 export interface Pinning {
   readonly pinned: boolean;
   /** Prepended to a server's command line. */
   readonly serverPrefix: readonly string[];
+  /**
+   * Cores for closed-loop load processes, one each (core 1 first, where this process runs the
+   * open loops): up to 4 where the host has them, so the generator is never what saturates.
+   */
+  readonly loadCores: readonly number[];
   readonly note: string;
 }
+
+const MAX_LOAD_CORES = 4;
 
 const SERVER_CORE = 0;
 const LOAD_CORE = 1;
 
 export function pinLoadGenerator(): Pinning {
   const hasTaskset = spawnSync('taskset', ['--version']).status === 0;
-  if (!hasTaskset) return { pinned: false, serverPrefix: [], note: 'taskset not found: servers and load generator share all cores' };
+  if (!hasTaskset) return { pinned: false, serverPrefix: [], loadCores: [], note: 'taskset not found: servers and load generator share all cores' };
   if (spawnSync('taskset', ['-pc', String(LOAD_CORE), String(process.pid)]).status !== 0) {
-    return { pinned: false, serverPrefix: [], note: `could not pin to core ${LOAD_CORE}: servers and load generator share all cores` };
+    return { pinned: false, serverPrefix: [], loadCores: [], note: `could not pin to core ${LOAD_CORE}: servers and load generator share all cores` };
   }
-  return { pinned: true, serverPrefix: ['taskset', '-c', String(SERVER_CORE)], note: `servers on core ${SERVER_CORE}, load generator on core ${LOAD_CORE} (taskset)` };
+  const loadCores = Array.from({ length: Math.max(1, Math.min(MAX_LOAD_CORES, availableParallelism() - 1)) }, (_, i) => LOAD_CORE + i);
+  const load = loadCores.length === 1 ? `core ${LOAD_CORE}` : `cores ${loadCores[0]}-${loadCores.at(-1)} (closed loops: one process per core; open loops on core ${LOAD_CORE})`;
+  return { pinned: true, serverPrefix: ['taskset', '-c', String(SERVER_CORE)], loadCores, note: `servers on core ${SERVER_CORE}, load generator on ${load} (taskset)` };
 }
