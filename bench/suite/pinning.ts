@@ -26,10 +26,12 @@ const LOAD_CORE = 1;
 export function pinLoadGenerator(): Pinning {
   const hasTaskset = spawnSync('taskset', ['--version']).status === 0;
   if (!hasTaskset) return { pinned: false, serverPrefix: [], loadCores: [], note: 'taskset not found: servers and load generator share all cores' };
+  // Before this process pins itself: afterwards its affinity is one core.
+  const cores = availableParallelism();
   if (spawnSync('taskset', ['-pc', String(LOAD_CORE), String(process.pid)]).status !== 0) {
     return { pinned: false, serverPrefix: [], loadCores: [], note: `could not pin to core ${LOAD_CORE}: servers and load generator share all cores` };
   }
-  const loadCores = Array.from({ length: Math.max(1, Math.min(MAX_LOAD_CORES, availableParallelism() - 1)) }, (_, i) => LOAD_CORE + i);
+  const loadCores = Array.from({ length: Math.max(1, Math.min(MAX_LOAD_CORES, cores - 1)) }, (_, i) => LOAD_CORE + i);
   const load = loadCores.length === 1 ? `core ${LOAD_CORE}` : `cores ${loadCores[0]}-${loadCores.at(-1)} (closed loops: one process per core; open loops on core ${LOAD_CORE})`;
   return { pinned: true, serverPrefix: ['taskset', '-c', String(SERVER_CORE)], loadCores, note: `servers on core ${SERVER_CORE}, load generator on ${load} (taskset)` };
 }
