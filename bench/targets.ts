@@ -11,7 +11,7 @@ import { artifactsDirFor, ensureArtifacts } from './suite/artifacts-cache.ts';
 import { startChildServer, type ChildServer } from './suite/child-server.ts';
 import { spreadClosedLoop } from './suite/spread-closed-loop.ts';
 import { targetOf } from './suite/http-client.ts';
-import { openLoop } from './suite/open-loop.ts';
+import { spreadOpenLoop } from './suite/spread-open-loop.ts';
 import { describeHostNoise, probeHostNoise } from './suite/host-noise.ts';
 import { pinLoadGenerator } from './suite/pinning.ts';
 import { plan, type Scenario } from './suite/plan.ts';
@@ -128,17 +128,17 @@ try {
       const rate = median(subjectRps) / 2;
       if (pair.latency.kind === 'connections-50') {
         // Open loop (timed from each request's scheduled send) over at most 50 keep-alive connections.
-        for (const [name, url, op] of [
-          ['subject', subjectUrl, subject.operation],
-          ['baseline', baselineUrl, baseline.operation],
+        for (const [name, url] of [
+          ['subject', subjectUrl],
+          ['baseline', baselineUrl],
         ] as const) {
-          const run = await openLoop(targetOf(url), op, rate, Math.max(8, seconds * 3), 2000, 50);
+          const run = await spreadOpenLoop(targetOf(url), name === 'subject' ? subject : baseline, catalog, rate, Math.max(8, seconds * 3), 2000, 50, pinning.loadCores);
           lines.push(
             `|  | ${name === 'subject' ? subject.label : baseline.label}: open loop at ${rate.toFixed(0)} req/s over 50 connections | | p50 ${run.last.p50.toFixed(2)} ms | p99 ${run.last.p99.toFixed(2)} ms, p99.9 ${run.last.p999.toFixed(2)} ms | achieved ${run.achievedRps.toFixed(0)} req/s, send lag p99 ${run.sendLagP99Ms.toFixed(2)} ms | ${name === 'subject' ? `p99 <= ${pair.latency.boundMs} ms ${run.last.p99 <= pair.latency.boundMs ? 'met' : 'MISSED'}` : 'reference'} | ${run.bad} |`,
           );
         }
       } else {
-        const run = await openLoop(targetOf(subjectUrl), subject.operation, rate, Math.max(8, seconds * 3), 2000);
+        const run = await spreadOpenLoop(targetOf(subjectUrl), subject, catalog, rate, Math.max(8, seconds * 3), 2000, 512, pinning.loadCores);
         lines.push(
           `|  | ${subject.label}: open loop at ${rate.toFixed(0)} req/s | | first p50 ${run.first.p50.toFixed(2)} ms | first p99 ${run.first.p99.toFixed(2)} ms, last p99 ${run.last.p99.toFixed(2)} ms | achieved ${run.achievedRps.toFixed(0)} req/s, send lag p99 ${run.sendLagP99Ms.toFixed(2)} ms | first p99 <= ${pair.latency.boundMs} ms ${run.first.p99 <= pair.latency.boundMs ? 'met' : 'MISSED'} | ${run.bad} |`,
           `|  | refined rankings by model or degraded reason: ${Object.entries(run.tags).map(([tag, n]) => `${tag} ${n}`).join(', ')} | | | | | | |`,

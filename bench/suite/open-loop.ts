@@ -24,12 +24,52 @@ export interface OpenLoopResult {
 
 const MAX_SOCKETS = 512;
 
+/** One open loop's raw figures, so runs of several processes can be merged before percentiles. */
+export interface OpenLoopSamples {
+  readonly offeredRps: number;
+  readonly elapsedS: number;
+  readonly sent: number;
+  readonly bad: number;
+  readonly unfinished: number;
+  readonly firsts: number[];
+  readonly lasts: number[];
+  readonly lags: number[];
+  readonly tags: Record<string, number>;
+  readonly firstBad?: string;
+}
+
+/** Percentiles and rates of one or more open loops run side by side. */
+export function summarizeOpenLoops(runs: readonly OpenLoopSamples[]): OpenLoopResult {
+  const all = <K extends 'firsts' | 'lasts' | 'lags'>(key: K): number[] => runs.flatMap((run) => run[key]);
+  const tags: Record<string, number> = {};
+  for (const run of runs) for (const [tag, n] of Object.entries(run.tags)) tags[tag] = (tags[tag] ?? 0) + n;
+  const firstBad = runs.find((run) => run.firstBad)?.firstBad;
+  const sum = (key: 'offeredRps' | 'sent' | 'bad' | 'unfinished'): number => runs.reduce((total, run) => total + run[key], 0);
+  return {
+    offeredRps: sum('offeredRps'),
+    achievedRps: runs.reduce((total, run) => total + run.lasts.length / run.elapsedS, 0),
+    sent: sum('sent'),
+    bad: sum('bad'),
+    unfinished: sum('unfinished'),
+    first: percentiles(all('firsts')),
+    last: percentiles(all('lasts')),
+    sendLagP99Ms: percentiles(all('lags')).p99,
+    tags,
+    ...(firstBad ? { firstBad } : {}),
+  };
+}
+
 /**
  * Sends `rate` requests per second for `seconds`, each at its scheduled time whether or not
  * earlier ones have answered, and times every answer from that scheduled time: no
  * coordinated omission (a stalled server is charged for every request it held up).
  */
 export async function openLoop(target: Target, operation: Operation, rate: number, seconds: number, drainMs: number, maxSockets = MAX_SOCKETS): Promise<OpenLoopResult> {
+  return summarizeOpenLoops([await openLoopSamples(target, operation, rate, seconds, drainMs, maxSockets)]);
+}
+
+/** `openLoop`'s run, returning every sample; request indexes start at `firstIndex`. */
+export async function openLoopSamples(target: Target, operation: Operation, rate: number, seconds: number, drainMs: number, maxSockets = MAX_SOCKETS, firstIndex = 0): Promise<OpenLoopSamples> {
   const pool = new RawHttpPool(target, maxSockets);
   const total = Math.max(1, Math.round(rate * seconds));
   const intervalMs = 1000 / rate;
@@ -89,7 +129,7 @@ export async function openLoop(target: Target, operation: Operation, rate: numbe
         if (intended > now) break;
         lags.push(now - intended);
         const i = next++;
-        const { body, headers } = operation.request(i);
+        const { body, headers } = operation.request(firstIndex + i);
         pool.send(body, headers, operation.multipart, intended).then(answered, (error: Error) => settle(`request failed: ${error.message}`));
       }
       if (next < total) setImmediate(tick);
@@ -102,13 +142,13 @@ export async function openLoop(target: Target, operation: Operation, rate: numbe
   const elapsedS = Math.max(seconds, (lastEnd - start) / 1000);
   return {
     offeredRps: rate,
-    achievedRps: lasts.length / elapsedS,
+    elapsedS,
     sent: total,
     bad: bad + unfinished,
     unfinished,
-    first: percentiles(firsts),
-    last: percentiles(lasts),
-    sendLagP99Ms: percentiles(lags).p99,
+    firsts,
+    lasts,
+    lags,
     tags,
     ...(firstBad || unfinished ? { firstBad: firstBad ?? `${unfinished} unanswered after the drain time` } : {}),
   };

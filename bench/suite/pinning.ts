@@ -11,8 +11,8 @@ export interface Pinning {
   /** Prepended to a server's command line. */
   readonly serverPrefix: readonly string[];
   /**
-   * Cores for closed-loop load processes, one each (core 1 first, where this process runs the
-   * open loops): up to 4 where the host has them, so the generator is never what saturates.
+   * Cores for spread load processes, one each (core 1 first, where this process runs its own
+   * loops): up to 4 where the host has them, so the generator is never what saturates.
    */
   readonly loadCores: readonly number[];
   readonly note: string;
@@ -32,6 +32,6 @@ export function pinLoadGenerator(): Pinning {
     return { pinned: false, serverPrefix: [], loadCores: [], note: `could not pin to core ${LOAD_CORE}: servers and load generator share all cores` };
   }
   const loadCores = Array.from({ length: Math.max(1, Math.min(MAX_LOAD_CORES, cores - 1)) }, (_, i) => LOAD_CORE + i);
-  const load = loadCores.length === 1 ? `core ${LOAD_CORE}` : `cores ${loadCores[0]}-${loadCores.at(-1)} (closed loops: one process per core; open loops on core ${LOAD_CORE})`;
+  const load = loadCores.length === 1 ? `core ${LOAD_CORE}` : `cores ${loadCores[0]}-${loadCores.at(-1)} (bench:targets spreads its loops, one process per core; other loops run on core ${LOAD_CORE})`;
   return { pinned: true, serverPrefix: ['taskset', '-c', String(SERVER_CORE)], loadCores, note: `servers on core ${SERVER_CORE}, load generator on ${load} (taskset)` };
 }

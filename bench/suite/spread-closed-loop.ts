@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process';
 import { closedLoop, type ClosedLoopResult } from './closed-loop.ts';
 import type { Catalog, Scenario } from './plan.ts';
+import { runPinnedChildren, shares, START_MARGIN_MS } from './pinned-children.ts';
 import { busyPercentBetween } from './process-cpu.ts';
 
 export interface SpreadClosedLoopResult extends ClosedLoopResult {
@@ -10,9 +10,6 @@ export interface SpreadClosedLoopResult extends ClosedLoopResult {
 
 /** The busy share is read over the run less this much at each end (connection setup, drain). */
 const BUSY_EDGE_MS = 300;
-
-/** How long the processes get to start (tsx, the plan) before they all send at once. */
-const START_MARGIN_MS = 3000;
 
 /**
  * A closed loop whose connections are spread over one process per core in `cores` (each
@@ -36,20 +33,11 @@ export async function spreadClosedLoop(
     const [result, serverBusyPercent] = await Promise.all([closedLoop(url, scenario.operation, connections, seconds), busy]);
     return { ...result, serverBusyPercent };
   }
-  const shares = cores.map((_, i) => Math.floor(connections / cores.length) + (i < connections % cores.length ? 1 : 0)).filter((n) => n > 0);
-  const results = await Promise.all(
-    shares.map((share, i) => {
-      const args = { url, scenario: scenario.id, catalog, connections: share, seconds, firstIndex: i * 1_000_000, startAt };
-      const child = spawn('taskset', ['-c', String(cores[i]), process.execPath, '--import', 'tsx', new URL('./closed-loop-child.ts', import.meta.url).pathname, JSON.stringify(args)], {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
-      let out = '';
-      child.stdout.on('data', (chunk: Buffer) => void (out += chunk.toString()));
-      return new Promise<ClosedLoopResult>((resolve, reject) => {
-        child.once('error', reject);
-        child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').at(-1)!) as ClosedLoopResult) : reject(new Error(`closed-loop process on core ${cores[i]} exited with ${code}`))));
-      });
-    }),
+  const split = shares(connections, cores.length).filter((n) => n > 0);
+  const results = await runPinnedChildren<ClosedLoopResult>(
+    './closed-loop-child.ts',
+    split.map((share, i) => ({ url, scenario: scenario.id, catalog, connections: share, seconds, firstIndex: i * 1_000_000, startAt })),
+    cores,
   );
   return {
     connections,
