@@ -1,14 +1,16 @@
 import { spawn } from 'node:child_process';
+import type { LoadChildArgs } from './load-child.ts';
 
 /** How long load processes get to start (tsx, the plan) before they all send at once. */
 export const START_MARGIN_MS = 3000;
 
 /**
- * Runs `script` (a module beside this one) once per entry of `args`, the i-th pinned to
- * `cores[i]` with taskset, and resolves with what each printed last on stdout, parsed as JSON.
+ * Runs one load process (`load-child.ts`) per entry of `args`, the i-th pinned to `cores[i]`
+ * with taskset, and resolves with what each printed last on stdout, parsed as JSON.
  */
-export function runPinnedChildren<T>(script: string, args: readonly unknown[], cores: readonly number[]): Promise<T[]> {
-  const path = new URL(script, import.meta.url).pathname;
+export function runPinnedChildren<T>(args: readonly LoadChildArgs[], cores: readonly number[]): Promise<T[]> {
+  const script = 'load-child.ts';
+  const path = new URL(`./${script}`, import.meta.url).pathname;
   return Promise.all(
     args.map((arg, i) => {
       const child = spawn('taskset', ['-c', String(cores[i]), process.execPath, '--import', 'tsx', path, JSON.stringify(arg)], { stdio: ['ignore', 'pipe', 'inherit'] });

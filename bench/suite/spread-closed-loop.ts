@@ -1,4 +1,5 @@
 import { closedLoop, type ClosedLoopResult } from './closed-loop.ts';
+import type { LoadChildArgs } from './load-child.ts';
 import type { Catalog, Scenario } from './plan.ts';
 import { runPinnedChildren, shares, START_MARGIN_MS } from './pinned-children.ts';
 import { busyPercentBetween } from './process-cpu.ts';
@@ -35,8 +36,7 @@ export async function spreadClosedLoop(
   }
   const split = shares(connections, cores.length).filter((n) => n > 0);
   const results = await runPinnedChildren<ClosedLoopResult>(
-    './closed-loop-child.ts',
-    split.map((share, i) => ({ url, scenario: scenario.id, catalog, connections: share, seconds, firstIndex: i * 1_000_000, startAt })),
+    split.map((share, i): LoadChildArgs => ({ kind: 'closed', url, scenario: scenario.id, catalog, connections: share, seconds, firstIndex: i * 1_000_000, startAt })),
     cores,
   );
   return {

@@ -1,6 +1,7 @@
 import type { Target } from './http-client.ts';
 import { openLoop, summarizeOpenLoops, type OpenLoopResult, type OpenLoopSamples } from './open-loop.ts';
 import { runPinnedChildren, shares, START_MARGIN_MS } from './pinned-children.ts';
+import type { LoadChildArgs } from './load-child.ts';
 import type { Catalog, Scenario } from './plan.ts';
 
 /**
@@ -23,8 +24,7 @@ export async function spreadOpenLoop(
   const sockets = shares(maxSockets, cores.length);
   const startAt = Date.now() + START_MARGIN_MS;
   const runs = await runPinnedChildren<OpenLoopSamples>(
-    './open-loop-child.ts',
-    cores.map((_, i) => ({ target, scenario: scenario.id, catalog, rate: rate / cores.length, seconds, drainMs, maxSockets: Math.max(1, sockets[i]!), firstIndex: i * 1_000_000, startAt })),
+    cores.map((_, i): LoadChildArgs => ({ kind: 'open', target, scenario: scenario.id, catalog, rate: rate / cores.length, seconds, drainMs, maxSockets: Math.max(1, sockets[i]!), firstIndex: i * 1_000_000, startAt })),
     cores,
   );
   return summarizeOpenLoops(runs);
