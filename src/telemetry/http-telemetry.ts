@@ -13,16 +13,19 @@ export interface HttpRequestInfo {
   readonly route: string;
 }
 
-const infoOf = new WeakMap<IncomingMessage, HttpRequestInfo>();
+// A property of the request rather than a WeakMap entry: a WeakMap keyed by short-lived
+// requests is an ephemeron table that every scavenge has to walk.
+const INFO = Symbol('httpRequestInfo');
+type ObservedRequest = IncomingMessage & { [INFO]?: HttpRequestInfo };
 
 /** The request's info (set by `observeHttpRequest`), or undefined for a request it did not see. */
 export function httpRequestInfo(req: IncomingMessage | undefined): HttpRequestInfo | undefined {
-  return req ? infoOf.get(req) : undefined;
+  return (req as ObservedRequest | undefined)?.[INFO];
 }
 
 /** The request id of the request this response answers. */
 export function requestIdOf(res: ServerResponse): string | undefined {
-  return res.req ? infoOf.get(res.req)?.id : undefined;
+  return httpRequestInfo(res.req)?.id;
 }
 
 const headerGetter = {
@@ -39,7 +42,7 @@ const headerGetter = {
 export function observeHttpRequest(req: IncomingMessage, res: ServerResponse, route: string, logger: Logger, handle: () => void): void {
   const startMs = performance.now();
   const id = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
-  infoOf.set(req, { id, startMs, route });
+  (req as ObservedRequest)[INFO] = { id, startMs, route };
   res.setHeader(REQUEST_ID_HEADER, id);
   const method = req.method ?? 'GET';
   // Nothing traces: no span, no context switch (the duration and the log still are recorded).

@@ -45,9 +45,19 @@ export class RequestHistogram {
     private readonly boundaries: readonly number[] = SECONDS_BUCKETS,
   ) {}
 
+  // The series of the previous call: most requests repeat it, and then no key string is built.
+  private last: { a: Values[0]; b: Values[1]; c: Values[2]; series: Series } | null = null;
+
   record(value: number, a: Values[0], b?: Values[1], c?: Values[2]): void {
-    const key = c === undefined ? (b === undefined ? `${a}` : `${a}\u0001${b}`) : `${a}\u0001${b}\u0001${c}`;
-    const series = this.series.get(key) ?? this.open(key, [a, b, c]);
+    const last = this.last;
+    let series: Series;
+    if (last !== null && last.a === a && last.b === b && last.c === c) {
+      series = last.series;
+    } else {
+      const key = c === undefined ? (b === undefined ? `${a}` : `${a}\u0001${b}`) : `${a}\u0001${b}\u0001${c}`;
+      series = this.series.get(key) ?? this.open(key, [a, b, c]);
+      this.last = { a, b, c, series };
+    }
     const boundaries = this.boundaries;
     const counts = series.counts;
     let i = 0;

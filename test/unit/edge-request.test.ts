@@ -20,6 +20,16 @@ describe('negotiateFormat', () => {
     expect(negotiateFormat('application/*')).toBeNull();
     expect(negotiateFormat('text/html')).toBeNull();
   });
+
+  it('answers the same for an Accept header seen before, also after more distinct headers than it remembers', () => {
+    const accept = 'multipart/mixed;deferSpec=20220824, application/json';
+    expect(negotiateFormat(accept)).toBe('multipart/mixed');
+    for (let i = 0; i < 600; i++) expect(negotiateFormat(`text/x-${i}, application/json`)).toBe('application/json');
+    expect(negotiateFormat(accept)).toBe('multipart/mixed');
+    expect(negotiateFormat('image/*')).toBeNull();
+    expect(negotiateFormat('image/*')).toBeNull();
+    expect(negotiateFormat('   ')).toBe('application/json');
+  });
 });
 
 describe('persisted request parsing', () => {

@@ -31,6 +31,14 @@ describe('RequestHistogram (pre-aggregated, exported through the SDK)', () => {
     ]);
   });
 
+  it('counts into the right series when calls alternate between series and repeat one', () => {
+    const histogram = new RequestHistogram('test.duration', 'test', ['method', 'route', 'status']);
+    for (const status of [200, 200, 404, 200, 404, 404, 200]) histogram.record(0.002, 'POST', '/graphql', status);
+    histogram.record(0.002, 'GET', '/graphql', 200);
+    const counts = Object.fromEntries(histogram.metricData([1, 0])!.dataPoints.map((p) => [`${p.attributes.method} ${p.attributes.status}`, p.value.count]));
+    expect(counts).toEqual({ 'POST 200': 4, 'POST 404': 3, 'GET 200': 1 });
+  });
+
   it('sends attribute sets beyond the series limit to one overflow series instead of growing', () => {
     const histogram = new RequestHistogram('test.duration', 'test', ['operation']);
     for (let i = 0; i < SERIES_LIMIT + 50; i++) histogram.record(0.001, `op-${i}`);

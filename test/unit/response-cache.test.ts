@@ -35,6 +35,19 @@ describe('response cache helpers', () => {
     expect(cache.stats.invalidations).toBe(1);
   });
 
+  it('keeps keys stable across many distinct variables (remembered digests are dropped when full)', async () => {
+    const cache = createGatewayResponseCache({ config: CONFIG, redis: null });
+    const first = await cache.keyFor('u:1', DOC, 'HomeFeed', { first: 1 });
+    const keys = new Set<string>();
+    for (let i = 0; i < 5000; i++) keys.add(await cache.keyFor('u:1', DOC, 'HomeFeed', { first: i }));
+    expect(keys.size).toBe(5000);
+    expect(await cache.keyFor('u:1', DOC, 'HomeFeed', { first: 1 })).toBe(first);
+    // A free-text document too long to remember still gets the same key every time.
+    const long = `${DOC}\n${'#'.repeat(2000)}`;
+    expect(await cache.keyFor('u:1', long, 'HomeFeed', { first: 1 })).toBe(await cache.keyFor('u:1', long, 'HomeFeed', { first: 1 }));
+    expect(await cache.keyFor('u:1', long, 'HomeFeed', { first: 1 })).not.toBe(first);
+  });
+
   it('prunes in-memory generation records older than their TTL', async () => {
     let now = 0;
     const generations = new MemoryGenerations(1_000, () => now);

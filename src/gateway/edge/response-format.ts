@@ -3,6 +3,11 @@ export type ResponseFormat = 'application/graphql-response+json' | 'application/
 
 const FORMATS: readonly ResponseFormat[] = ['application/graphql-response+json', 'application/json', 'multipart/mixed', 'text/event-stream'];
 
+/** Formats by Accept header seen (bounded; dropped whole when full). */
+const NEGOTIATED_ENTRIES = 256;
+const NEGOTIATED_MAX_LENGTH = 256;
+const negotiated = new Map<string, ResponseFormat | null>();
+
 /**
  * The form an Accept header asks for, as Yoga chooses it: the first listed media type it can
  * write (parameters such as `deferSpec` or `q` ignored); no Accept, or `*` + `/*`, means
@@ -10,7 +15,18 @@ const FORMATS: readonly ResponseFormat[] = ['application/graphql-response+json',
  * answers those itself).
  */
 export function negotiateFormat(accept: string | undefined): ResponseFormat | null {
-  if (accept === undefined || accept.trim() === '') return 'application/json';
+  if (accept === undefined) return 'application/json';
+  // Clients send a handful of distinct Accept headers: each is parsed once.
+  const known = negotiated.get(accept);
+  if (known !== undefined) return known;
+  const format = parseAccept(accept);
+  if (negotiated.size >= NEGOTIATED_ENTRIES) negotiated.clear();
+  if (accept.length <= NEGOTIATED_MAX_LENGTH) negotiated.set(accept, format);
+  return format;
+}
+
+function parseAccept(accept: string): ResponseFormat | null {
+  if (accept.trim() === '') return 'application/json';
   for (const entry of accept.split(',')) {
     const semicolon = entry.indexOf(';');
     const type = (semicolon < 0 ? entry : entry.slice(0, semicolon)).trim().toLowerCase();

@@ -10,6 +10,10 @@ import { hasDegradedRanking, stableJson } from './cache-policy.ts';
 import { MemoryGenerations, RedisGenerations, type ViewerGenerations } from './generations.ts';
 import { MemoryResponseStore, RedisResponseStore, type ResponseStore, type StoredResponse } from './response-store.ts';
 
+/** How many key digests are remembered, and the longest input remembered (characters). */
+const DIGEST_MEMO_ENTRIES = 4096;
+const DIGEST_MEMO_MAX_INPUT = 1024;
+
 /** Hit and miss counters (for /metrics later). */
 export interface ResponseCacheStats {
   /** Lookups answered from the cache. */
@@ -149,10 +153,23 @@ export function createGatewayResponseCache(options: ResponseCacheOptions): Gatew
     },
   };
 
-  // One-shot digest: no native Hash object per request (each is a weak handle that every
-  // scavenge has to process; at thousands of hits a second that was most of a scavenge).
-  const hash = (documentString: string, operationName: string | null | undefined, variables: unknown): string =>
-    digestOf('sha256', `${documentString}\0${operationName ?? ''}\0${stableJson(variables ?? {})}`, 'base64url');
+  // Digests of recent key inputs: hits repeat the same document and variables, and SHA-256 was
+  // the largest single cost of a hit. Bounded, dropped whole when full (no bookkeeping per
+  // read); long inputs (free-text documents) are not kept. One-shot digest: no native Hash
+  // object per request (each is a weak handle every scavenge has to process).
+  const digests = new Map<string, string>();
+  const hash = (documentString: string, operationName: string | null | undefined, variables: unknown): string => {
+    const input = `${documentString}\0${operationName ?? ''}\0${stableJson(variables ?? {})}`;
+    let digest = digests.get(input);
+    if (digest === undefined) {
+      digest = digestOf('sha256', input, 'base64url');
+      if (input.length <= DIGEST_MEMO_MAX_INPUT) {
+        if (digests.size >= DIGEST_MEMO_ENTRIES) digests.clear();
+        digests.set(input, digest);
+      }
+    }
+    return digest;
+  };
 
   const keyFor = async (
     viewerKey: string | null,
