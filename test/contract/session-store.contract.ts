@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { updateSession } from '../../src/pipeline/record-event.ts';
 import type { SessionState, SessionStore } from '../../src/ports/session-store.ts';
 
 const state = (n: number): SessionState => ({
@@ -26,6 +27,23 @@ export function sessionStoreContract(name: string, open: () => Promise<SessionSt
       expect(Array.from(a!.vector)).toEqual([3, 4, 5]);
       expect(a).toMatchObject({ weight: 3, events: 3, updatedAt: 1_700_000_000_003, recentItemIds: ['item-3'] });
       expect((await store.get('s:b'))!.events).toBe(2);
+    });
+
+    it('loses no fold when one viewer\'s events are folded concurrently', async () => {
+      const store = await open();
+      const folds = 8;
+      await Promise.all(
+        Array.from({ length: folds }, (_, i) =>
+          updateSession(store, 'u:busy', (previous) => ({
+            ...(previous ?? state(0)),
+            events: (previous?.events ?? 0) + 1,
+            recentItemIds: [`item-${i}`, ...(previous?.recentItemIds ?? [])],
+          })),
+        ),
+      );
+      const after = await store.get('u:busy');
+      expect(after!.events).toBe(folds);
+      expect(new Set(after!.recentItemIds)).toEqual(new Set(Array.from({ length: folds }, (_, i) => `item-${i}`)));
     });
   });
 }

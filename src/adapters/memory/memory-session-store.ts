@@ -14,6 +14,20 @@ export class MemorySessionStore implements SessionStore {
   }
 
   async put(viewerKey: string, state: SessionState): Promise<void> {
+    this.store(viewerKey, state);
+  }
+
+  /**
+   * Read, fold and write in one synchronous step: with get + put, two events of one viewer
+   * folded at once both read the same session and the first fold was lost.
+   */
+  async update(viewerKey: string, fold: (previous: SessionState | null) => SessionState): Promise<SessionState> {
+    const next = fold(this.sessions.get(viewerKey) ?? null);
+    this.store(viewerKey, next);
+    return next;
+  }
+
+  private store(viewerKey: string, state: SessionState): void {
     this.sessions.delete(viewerKey);
     this.sessions.set(viewerKey, state);
     if (this.sessions.size > this.maxSessions) {
