@@ -5,6 +5,7 @@ import type { PipelineServices } from '../pipeline/services.ts';
 import type { ErrorCode } from '../errors.ts';
 import { sendError, type RouteHandler } from './http-server.ts';
 import { nodeHeaders, type ResolveViewer } from './identity.ts';
+import { readBodyText } from './read-body-text.ts';
 
 /** The media type `POST /events` accepts: one JSON event per line. */
 export const EVENTS_CONTENT_TYPE = 'application/x-ndjson';
@@ -12,7 +13,6 @@ export const EVENTS_CONTENT_TYPE = 'application/x-ndjson';
 export interface EventsEndpointOptions {
   readonly services: Pick<PipelineServices, 'catalog' | 'events' | 'sessions' | 'trending' | 'featureStore'>;
   readonly resolveViewer: ResolveViewer;
-  readonly maxBodyBytes: number;
 }
 
 /**
@@ -47,11 +47,8 @@ export function createEventsEndpoint(options: EventsEndpointOptions): RouteHandl
       refuse(req, res, 'UNAUTHENTICATED', 'POST /events needs a viewer: a signed-in user or an x-session-id');
       return;
     }
-    const body = await readBody(req, options.maxBodyBytes);
-    if (body === null) {
-      refuse(req, res, 'PAYLOAD_TOO_LARGE', `request body is over the limit of ${options.maxBodyBytes} bytes`);
-      return;
-    }
+    // The HTTP layer has refused bodies without a Content-Length or over MAX_BODY_BYTES.
+    const body = await readBodyText(req);
     let result;
     try {
       result = await ingestEvents(viewerKey, body, options.services);
@@ -73,16 +70,4 @@ export function createEventsEndpoint(options: EventsEndpointOptions): RouteHandl
 function refuse(req: IncomingMessage, res: ServerResponse, code: ErrorCode, message: string, status?: number, headers: Record<string, string> = {}): void {
   sendError(res, code, message, { connection: 'close', ...headers }, status);
   req.resume();
-}
-
-/** The body as UTF-8, or null once it passes `maxBytes` (the length header was checked already). */
-async function readBody(req: IncomingMessage, maxBytes: number): Promise<string | null> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > maxBytes) return null;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }

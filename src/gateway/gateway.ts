@@ -79,7 +79,7 @@ export async function startGateway(
   const edge = createPersistedEdge({ persisted, resolveViewer, responseCache, compiled, deferred, services, yoga });
   const server = createHttpServer(yoga, { maxBodyBytes: config.maxBodyBytes, logger, edge }, {
     ...(options.metricsEndpoint ? { '/metrics': options.metricsEndpoint } : {}),
-    '/events': createEventsEndpoint({ services, resolveViewer, maxBodyBytes: config.maxBodyBytes }),
+    '/events': createEventsEndpoint({ services, resolveViewer }),
     ...createDemoRoutes({ persisted, config }),
   });
   const url = await listen(server, config.port, config.host);

@@ -1,7 +1,7 @@
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readBodyText } from '../../src/gateway/edge/persisted-request.ts';
+import { readBodyText } from '../../src/gateway/read-body-text.ts';
 
 describe('readBodyText (the edge reading a POST body)', () => {
   let server: Server | undefined;

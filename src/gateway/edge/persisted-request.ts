@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { apolloHash } from '../document-id.ts';
+import { readBodyText } from '../read-body-text.ts';
 
 /** What the edge needs of a GraphQL request naming a persisted document. */
 export interface PersistedRequest {
@@ -17,26 +18,6 @@ export interface PersistedRequest {
 export interface EdgeRequest {
   readonly persisted: PersistedRequest | null;
   readonly body?: unknown;
-}
-
-/**
- * Reads a POST body whose length the HTTP layer has checked already; rejects when the client
- * goes away before the end. Listeners, not an async iterator: a third of the cost per request.
- */
-export function readBodyText(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let first: Buffer | undefined;
-    let more: Buffer[] | undefined;
-    req.on('data', (chunk: Buffer) => {
-      if (first === undefined) first = chunk;
-      else (more ??= [first]).push(chunk);
-    });
-    req.once('end', () => resolve(more ? Buffer.concat(more).toString('utf8') : (first?.toString('utf8') ?? '')));
-    req.once('error', reject);
-    req.once('close', () => {
-      if (!req.complete) reject(new Error('the client closed the request before its body ended'));
-    });
-  });
 }
 
 /** The persisted parts of GraphQL params (body or query string), or null when they name no document. */
