@@ -81,7 +81,7 @@ const byServer = new Map<ServerSpec, Scenario[]>();
 for (const scenario of scenarios) byServer.set(scenario.server, [...(byServer.get(scenario.server) ?? []), scenario]);
 const measured: ScenarioResult[] = [];
 for (const [server, serverScenarios] of byServer) {
-  measured.push(...(await measureServer(server, serverScenarios, { mode, pinning, concurrency, rule, models: modelsDirFor(mode.items), log })));
+  measured.push(...(await measureServer(server, serverScenarios, { mode, pinning, catalog, concurrency, rule, models: modelsDirFor(mode.items), log })));
 }
 
 const date = new Date().toISOString();

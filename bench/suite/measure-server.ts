@@ -1,9 +1,11 @@
 import { startChildServer, type ChildServer } from './child-server.ts';
 import { closedLoop } from './closed-loop.ts';
+import { spreadClosedLoop } from './spread-closed-loop.ts';
+import { spreadOpenLoop } from './spread-open-loop.ts';
 import { keepAliveAgent, send, targetOf, verdict } from './http-client.ts';
 import type { Mode } from './modes.ts';
 import type { Pinning } from './pinning.ts';
-import type { Scenario, ServerSpec } from './plan.ts';
+import type { Catalog, Scenario, ServerSpec } from './plan.ts';
 import { openLoop } from './open-loop.ts';
 import { rateSweep, type SustainRule } from './rate-sweep.ts';
 import type { ScenarioResult } from './results.ts';
@@ -11,6 +13,8 @@ import type { ScenarioResult } from './results.ts';
 export interface MeasureOptions {
   readonly mode: Mode;
   readonly pinning: Pinning;
+  /** The catalog the plan was made for (spread load processes rebuild the plan from it). */
+  readonly catalog: Catalog;
   readonly concurrency: number;
   readonly rule: SustainRule;
   /** The model repository for the inference server of remote scenarios. */
@@ -71,9 +75,12 @@ export async function measureServer(spec: ServerSpec, scenarios: readonly Scenar
     const results: Omit<ScenarioResult, 'peakRssMiB' | 'inferencePeakRssMiB'>[] = [];
     for (const scenario of scenarios) {
       log(`${scenario.id}: ${scenario.operation.document}`);
-      const closed = await closedLoop(url, scenario.operation, options.concurrency, mode.closedLoopS);
-      log(`  closed loop, ${options.concurrency} connections: ${closed.rps.toFixed(0)} req/s, bad ${closed.bad}`);
-      const sweep = await rateSweep(target, scenario.operation, closed.rps, { stepS: mode.sweepStepS, measureS: mode.measureS, drainMs: mode.drainMs }, options.rule, log);
+      // Spread over the load cores where there are several, so the generator is not the limit.
+      const { serverBusyPercent, ...closed } = await spreadClosedLoop(url, scenario, options.catalog, options.concurrency, mode.closedLoopS, pinning.loadCores, server.pid);
+      log(`  closed loop, ${options.concurrency} connections: ${closed.rps.toFixed(0)} req/s (server busy ${serverBusyPercent.toFixed(0)}%), bad ${closed.bad}`);
+      const sweep = await rateSweep(target, scenario.operation, closed.rps, { stepS: mode.sweepStepS, measureS: mode.measureS, drainMs: mode.drainMs }, options.rule, log, (rate, seconds) =>
+        spreadOpenLoop(target, scenario, options.catalog, rate, seconds, mode.drainMs, 512, pinning.loadCores),
+      );
       results.push({
         id: scenario.id,
         label: scenario.label,

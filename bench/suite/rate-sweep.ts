@@ -64,11 +64,13 @@ export async function rateSweep(
   timing: { readonly stepS: number; readonly measureS: number; readonly drainMs: number },
   rule: SustainRule,
   log: (line: string) => void,
+  /** How one open-loop step runs (the suite spreads fast ones over its load cores). */
+  runAt: (rate: number, seconds: number) => Promise<OpenLoopResult> = (rate, seconds) => openLoop(target, operation, rate, seconds, timing.drainMs),
 ): Promise<SweepResult> {
   const steps: OpenLoopResult[] = [];
   let best = 0;
   const attempt = async (rate: number): Promise<boolean> => {
-    const run = await openLoop(target, operation, rate, lengthS(rate, timing.stepS, MIN_STEP_REQUESTS), timing.drainMs);
+    const run = await runAt(rate, lengthS(rate, timing.stepS, MIN_STEP_REQUESTS));
     steps.push(run);
     const ok = sustained(run, rule);
     log(`  sweep ${String(rate).padStart(6)} req/s: achieved ${run.achievedRps.toFixed(0)}, p99 ${run.last.p99.toFixed(2)} ms, bad ${run.bad} -> ${ok ? 'sustained' : 'not sustained'}`);
@@ -85,7 +87,7 @@ export async function rateSweep(
   for (const fraction of UP) if (!(await step(fraction))) break;
   if (best === 0) for (const fraction of DOWN) if (await step(fraction)) break;
   const halfRate = Math.max(1, Math.round((best || estimateRps * DOWN[DOWN.length - 1]!) / 2));
-  const atHalf = await openLoop(target, operation, halfRate, lengthS(halfRate, timing.measureS, MIN_MEASURE_REQUESTS), timing.drainMs);
+  const atHalf = await runAt(halfRate, lengthS(halfRate, timing.measureS, MIN_MEASURE_REQUESTS));
   log(`  at ${halfRate} req/s (half): p50 ${atHalf.last.p50.toFixed(2)}, p99 ${atHalf.last.p99.toFixed(2)}, p99.9 ${atHalf.last.p999.toFixed(2)} ms, bad ${atHalf.bad}`);
   return { maxSustainedRps: best, steps, atHalf };
 }
