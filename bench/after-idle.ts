@@ -87,7 +87,9 @@ function gcSummary(trace: string, mainIsolate: string | null): string {
   const scavenges = lines.filter((line) => line.includes(': Scavenge'));
   const majors = lines.filter((line) => !line.includes(': Scavenge'));
   const longest = Math.max(0, ...lines.map(pause));
-  return `${scavenges.length} scavenges, ${majors.length} full (${majors.map((line) => `${pause(line).toFixed(0)} ms pause, ${/walltime since start of marking (\d+) ms/.exec(line)?.[1] ?? '?'} ms marking`).join('; ') || 'none'}); longest pause ${longest.toFixed(1)} ms`;
+  const reason = (line: string) => /current mu = [\d.]+\) (.*)$/.exec(line.trim())?.[1] ?? '?';
+  const full = majors.map((line) => `${pause(line).toFixed(0)} ms pause, ${/walltime since start of marking (\d+) ms/.exec(line)?.[1] ?? '?'} ms marking: ${reason(line)}`);
+  return `${scavenges.length} scavenges, ${majors.length} full (${full.join('; ') || 'none'}); longest pause ${longest.toFixed(1)} ms`;
 }
 
 /** The isolate that ran the most scavenges in `trace`: the main thread's under load. */
