@@ -4,6 +4,7 @@ import { modelPath, type Artifacts } from '../offline/artifacts.ts';
 import type { PipelineServices } from '../pipeline/services.ts';
 import type { ObservedRanker, Ranker } from '../ports/ranker.ts';
 import { createCandidateIndex } from './ann/choose-index.ts';
+import { CompactItems } from './memory/compact-items.ts';
 import { MemoryCatalog } from './memory/memory-catalog.ts';
 import { MemoryEventLog } from './memory/memory-event-log.ts';
 import { MemoryFeatureStore } from './memory/memory-feature-store.ts';
@@ -44,10 +45,11 @@ export async function createEmbeddedServices(
   remoteRanker: ObservedRanker | null = null,
 ): Promise<PipelineServices> {
   const { manifest } = artifacts;
+  const items = new CompactItems(artifacts.items);
   return {
-    featureStore: new MemoryFeatureStore(artifacts),
-    catalog: new MemoryCatalog(artifacts.items),
-    candidateIndex: await createCandidateIndex(artifacts.itemVectors, artifacts.items.map((i) => i.id), manifest.dimension, { dir: artifacts.dir }),
+    featureStore: new MemoryFeatureStore(artifacts, items),
+    catalog: new MemoryCatalog(items),
+    candidateIndex: await createCandidateIndex(artifacts.itemVectors, items.ids, manifest.dimension, { dir: artifacts.dir }),
     ranker: ranker ?? (await startLocalRanker(artifacts, config)),
     remoteRanker,
     sessions: new MemorySessionStore(),

@@ -9,6 +9,7 @@ import { RedisEventLog } from './redis/redis-event-log.ts';
 import { RedisFeatureStore } from './redis/redis-feature-store.ts';
 import { RedisSessionStore } from './redis/redis-session-store.ts';
 import { RedisTrending } from './redis/redis-trending.ts';
+import { CompactItems } from './memory/compact-items.ts';
 import { MemoryCatalog } from './memory/memory-catalog.ts';
 import { MemoryFeatureStore } from './memory/memory-feature-store.ts';
 import { StoreBreaker } from './resilient-breaker.ts';
@@ -41,10 +42,11 @@ export async function createRedisServices(
     // from in-process state (artifacts' features and catalog, last good trending) with degraded flags.
     const breaker = new StoreBreaker({ callTimeoutMs: config.redis.callTimeoutMs });
     const trending = await RedisTrending.open(client, { prefix, baseline: await featureStore.getTrendingBaseline() });
+    const items = new CompactItems(artifacts.items);
     const services: PipelineServices = {
-      featureStore: new ResilientFeatureStore(featureStore, new MemoryFeatureStore(artifacts), breaker),
-      catalog: new ResilientCatalog(catalog, new MemoryCatalog(artifacts.items), breaker),
-      candidateIndex: await createCandidateIndex(artifacts.itemVectors, artifacts.items.map((i) => i.id), manifest.dimension, { dir: artifacts.dir }),
+      featureStore: new ResilientFeatureStore(featureStore, new MemoryFeatureStore(artifacts, items), breaker),
+      catalog: new ResilientCatalog(catalog, new MemoryCatalog(items), breaker),
+      candidateIndex: await createCandidateIndex(artifacts.itemVectors, items.ids, manifest.dimension, { dir: artifacts.dir }),
       ranker,
       remoteRanker,
       sessions: new ResilientSessionStore(new RedisSessionStore(client, { prefix }), breaker),

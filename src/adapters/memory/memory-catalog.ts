@@ -1,22 +1,26 @@
 import type { Catalog, CatalogItem } from '../../ports/catalog.ts';
+import { CompactItems } from './compact-items.ts';
 
-/** In-memory catalog: the embedded default. */
+/** In-memory catalog: the embedded default (and the Redis catalog's fallback). */
 export class MemoryCatalog implements Catalog {
-  private readonly byId = new Map<string, CatalogItem>();
+  private readonly items: CompactItems;
 
-  constructor(items: readonly CatalogItem[]) {
-    for (const item of items) this.byId.set(item.id, item);
+  constructor(items: readonly CatalogItem[] | CompactItems) {
+    this.items = items instanceof CompactItems ? items : new CompactItems(items);
   }
 
   get size(): number {
-    return this.byId.size;
+    return this.items.size;
   }
 
   async getItems(ids: readonly string[]): Promise<(CatalogItem | null)[]> {
-    return ids.map((id) => this.byId.get(id) ?? null);
+    return ids.map((id) => {
+      const row = this.items.rowOf(id);
+      return row === undefined ? null : this.items.item(row);
+    });
   }
 
   has(id: string): boolean {
-    return this.byId.has(id);
+    return this.items.rowOf(id) !== undefined;
   }
 }

@@ -1,22 +1,33 @@
 import type { FeatureStore, ItemFeatures, ScoredItemId, UserFeatures } from '../../ports/feature-store.ts';
 import type { Artifacts } from '../../offline/artifacts.ts';
+import { CompactItems } from './compact-items.ts';
 
 /** In-memory feature store over a loaded artifacts folder: the embedded default. Vectors are views, not copies. */
 export class MemoryFeatureStore implements FeatureStore {
   readonly dimension: number;
   readonly genres: readonly string[];
   private readonly userRow = new Map<string, number>();
-  private readonly itemRow = new Map<string, number>();
+  private readonly items: CompactItems;
   private readonly itemGenreMasks: Uint32Array;
+  // Only what is read: keeping the whole Artifacts would keep its item objects alive too.
+  private readonly userVectors: Float32Array;
+  private readonly userGenreProfiles: Float32Array;
+  private readonly itemVectors: Float32Array;
+  private readonly precomputed: Artifacts['precomputed'];
 
-  constructor(private readonly artifacts: Artifacts) {
+  /** `items`: the catalog's compact items, when the caller has them already. */
+  constructor(artifacts: Artifacts, items: CompactItems = new CompactItems(artifacts.items)) {
     this.dimension = artifacts.manifest.dimension;
     this.genres = artifacts.manifest.genres;
+    this.userVectors = artifacts.userVectors;
+    this.userGenreProfiles = artifacts.userGenreProfiles;
+    this.itemVectors = artifacts.itemVectors;
+    this.precomputed = artifacts.precomputed;
+    this.items = items;
     artifacts.userIds.forEach((id, row) => this.userRow.set(id, row));
-    artifacts.items.forEach((item, row) => this.itemRow.set(item.id, row));
     const genreIndex = new Map(this.genres.map((g, i) => [g, i]));
-    this.itemGenreMasks = Uint32Array.from(artifacts.items, (item) =>
-      item.genres.reduce((mask, g) => (genreIndex.has(g) ? mask | (1 << genreIndex.get(g)!) : mask), 0),
+    this.itemGenreMasks = Uint32Array.from({ length: items.size }, (_, row) =>
+      items.genres(row).reduce((mask, g) => (genreIndex.has(g) ? mask | (1 << genreIndex.get(g)!) : mask), 0),
     );
   }
 
@@ -26,15 +37,15 @@ export class MemoryFeatureStore implements FeatureStore {
       const row = this.userRow.get(id);
       if (row === undefined) return null;
       return {
-        vector: this.artifacts.userVectors.subarray(row * this.dimension, (row + 1) * this.dimension),
-        genreProfile: this.artifacts.userGenreProfiles.subarray(row * g, (row + 1) * g),
+        vector: this.userVectors.subarray(row * this.dimension, (row + 1) * this.dimension),
+        genreProfile: this.userGenreProfiles.subarray(row * g, (row + 1) * g),
       };
     });
   }
 
   async getItemFeatures(itemIds: readonly string[]): Promise<(ItemFeatures | null)[]> {
     return itemIds.map((id) => {
-      const row = this.itemRow.get(id);
+      const row = this.items.rowOf(id);
       if (row === undefined) return null;
       // Made per read, not kept: 100,000 kept views would add ~20 ms to every full collection.
       return this.itemFeaturesAt(row);
@@ -42,16 +53,15 @@ export class MemoryFeatureStore implements FeatureStore {
   }
 
   private itemFeaturesAt(row: number): ItemFeatures {
-    const item = this.artifacts.items[row]!;
     return {
-      vector: this.artifacts.itemVectors.subarray(row * this.dimension, (row + 1) * this.dimension),
-      popularity: item.popularity,
+      vector: this.itemVectors.subarray(row * this.dimension, (row + 1) * this.dimension),
+      popularity: this.items.popularity[row]!,
       genreMask: this.itemGenreMasks[row]!,
-      year: item.year,
+      year: this.items.year(row),
     };
   }
 
   async getPrecomputed(userId: string): Promise<readonly ScoredItemId[] | null> {
-    return this.artifacts.precomputed.get(userId) ?? null;
+    return this.precomputed.get(userId) ?? null;
   }
 }
