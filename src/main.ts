@@ -20,16 +20,7 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.telemetry.logLevel, name: 'gateway' });
   // Before any component is created: instruments bind to the provider registered now.
   const telemetry = startGatewayTelemetry(config);
-  if (!artifactsExist(config.artifactsDir)) {
-    logger.info(`No artifacts in ${config.artifactsDir}: building the synthetic defaults (first start only)...`);
-    await buildSyntheticArtifacts({ dir: config.artifactsDir, ...config.synthetic });
-  }
-  const artifacts = await loadArtifacts(config.artifactsDir);
-  const local = await startLocalRanker(artifacts, config);
-  const remote = await connectRemoteRanker(config, local.featureCount, logger);
-  // REDIS_URL: features, catalog, sessions, trending and events in Redis; else all in memory.
-  const redis = config.redis ? await createRedisServices(artifacts, config, local, remote) : null;
-  const services = redis ? redis.services : await createEmbeddedServices(artifacts, config, local, remote);
+  const { services, redis, remote, manifest } = await composeServices(config, logger);
   const settled = settleHeap();
   logger.info(`heap settled before listening: ${settled.beforeMiB.toFixed(0)} -> ${settled.afterMiB.toFixed(0)} MiB in ${settled.ms.toFixed(0)} ms`);
   const gateway = await startGateway(config, services, {
@@ -37,7 +28,6 @@ async function main(): Promise<void> {
     logger,
     metricsEndpoint: telemetry.metricsEndpoint,
   });
-  const { manifest } = artifacts;
   logger.info(
     `Loaded ${manifest.itemCount} items, ${manifest.userCount} users (d=${manifest.dimension}), ranker ${services.ranker.modelId}` +
       `${remote ? `, remote ${remote.modelId} on ${config.inference.endpoints.join(', ')}` : ''}` +
@@ -66,6 +56,24 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+/**
+ * Artifacts (built on first start) -> adapters. A function of its own so that what was loaded
+ * and not kept (the item objects, the parsed JSON) is unreachable when the heap is settled.
+ */
+async function composeServices(config: Config, logger: Logger) {
+  if (!artifactsExist(config.artifactsDir)) {
+    logger.info(`No artifacts in ${config.artifactsDir}: building the synthetic defaults (first start only)...`);
+    await buildSyntheticArtifacts({ dir: config.artifactsDir, ...config.synthetic });
+  }
+  const artifacts = await loadArtifacts(config.artifactsDir);
+  const local = await startLocalRanker(artifacts, config);
+  const remote = await connectRemoteRanker(config, local.featureCount, logger);
+  // REDIS_URL: features, catalog, sessions, trending and events in Redis; else all in memory.
+  const redis = config.redis ? await createRedisServices(artifacts, config, local, remote) : null;
+  const services = redis ? redis.services : await createEmbeddedServices(artifacts, config, local, remote);
+  return { services, redis, remote, manifest: artifacts.manifest };
 }
 
 /** How long the start waits for an inference server to be ready before ranking in-process. */
