@@ -17,8 +17,8 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import type { Agent } from 'node:http';
-import { keepAliveAgent, send, targetOf, verdict, type Target } from './suite/http-client.ts';
+import { targetOf, verdict } from './suite/http-client.ts';
+import { RawHttpPool } from './suite/raw-http-client.ts';
 import { coarseFeed } from './suite/operations.ts';
 import { gatewayNodeFlags } from './suite/gateway-node-flags.ts';
 import { pinLoadGenerator } from './suite/pinning.ts';
@@ -119,11 +119,12 @@ function serverTotal(header: string | null): number {
 const operation = coarseFeed({ kind: 'rotate', users: USERS });
 let sequence = 0;
 
-/** One CoarseFeed over node:http keep-alive (the suite's client), timed from `due`; `lag` = how late it left. */
-async function request(target: Target, agent: Agent, start: number, due: number): Promise<Sample> {
+/** One CoarseFeed over the suite's raw keep-alive client, timed from `due`; `lag` = how late it left. */
+async function request(pool: RawHttpPool, start: number, due: number): Promise<Sample> {
   const lagMs = performance.now() - due;
   try {
-    const answer = await send(target, agent, operation, sequence++, due);
+    const { body, headers } = operation.request(sequence++);
+    const answer = await pool.send(body, headers, operation.multipart, due);
     return { at: due - start, ms: answer.lastMs, serverMs: serverTotal(answer.serverTiming ?? null), lagMs, ok: verdict(operation, answer) === null };
   } catch {
     return { at: due - start, ms: performance.now() - due, serverMs: NaN, lagMs, ok: false };
@@ -136,7 +137,7 @@ async function request(target: Target, agent: Agent, start: number, due: number)
  */
 async function load(url: string, durationMs: number, rate = RATE): Promise<Sample[]> {
   const target = targetOf(`${url}/graphql`);
-  const agent = keepAliveAgent(rate > 0 ? 256 : CONNECTIONS);
+  const pool = new RawHttpPool(target, rate > 0 ? 256 : CONNECTIONS);
   const start = performance.now();
   try {
     if (rate > 0) {
@@ -146,18 +147,18 @@ async function load(url: string, durationMs: number, rate = RATE): Promise<Sampl
         const due = start + (i * 1000) / rate;
         const wait = due - performance.now();
         if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-        runs.push(request(target, agent, start, due));
+        runs.push(request(pool, start, due));
       }
       return await Promise.all(runs);
     }
     const samples: Sample[] = [];
     const worker = async (): Promise<void> => {
-      while (performance.now() - start < durationMs) samples.push(await request(target, agent, start, performance.now()));
+      while (performance.now() - start < durationMs) samples.push(await request(pool, start, performance.now()));
     };
     await Promise.all(Array.from({ length: CONNECTIONS }, worker));
     return samples;
   } finally {
-    agent.destroy();
+    pool.destroy();
   }
 }
 
