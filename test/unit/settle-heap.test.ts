@@ -1,3 +1,4 @@
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { settleHeap } from '../../src/runtime/settle-heap.ts';
 
@@ -12,5 +13,6 @@ describe('settleHeap', () => {
     expect(settled.beforeMiB - settled.afterMiB).toBeGreaterThan(20);
     expect(settled.ms).toBeGreaterThan(0);
     expect(typeof (globalThis as { gc?: unknown }).gc === 'function').toBe(hadGc);
+    expect(runInNewContext('typeof gc')).toBe('undefined');
   });
 });
