@@ -92,6 +92,9 @@ const median = (xs: readonly number[]): number => {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 };
 
+/** The server's CPU time per answered request, in microseconds, from its busy percent of one core. */
+const cpuMicrosPerRequest = (busyPercent: number, rps: number): number => (busyPercent * 10_000) / rps;
+
 const lines: string[] = [];
 const startedAt = performance.now();
 const noiseBefore = probeHostNoise(pinning);
@@ -118,13 +121,23 @@ try {
         (isSubject ? subjectRps : baselineRps).push(run.rps);
         (isSubject ? subjectBusy : baselineBusy).push(run.serverBusyPercent);
       }
-      log(`${pair.id} round ${round + 1}: ${subjectRps.at(-1)!.toFixed(0)} vs ${baselineRps.at(-1)!.toFixed(0)} req/s (servers busy ${subjectBusy.at(-1)!.toFixed(0)}% / ${baselineBusy.at(-1)!.toFixed(0)}%)`);
+      log(
+        `${pair.id} round ${round + 1}: ${subjectRps.at(-1)!.toFixed(0)} vs ${baselineRps.at(-1)!.toFixed(0)} req/s (servers busy ${subjectBusy.at(-1)!.toFixed(0)}% / ${baselineBusy.at(-1)!.toFixed(0)}%; ` +
+          `CPU ${cpuMicrosPerRequest(subjectBusy.at(-1)!, subjectRps.at(-1)!).toFixed(1)} / ${cpuMicrosPerRequest(baselineBusy.at(-1)!, baselineRps.at(-1)!).toFixed(1)} us per request)`,
+      );
     }
     const ratios = subjectRps.map((rps, i) => rps / baselineRps[i]!);
     const ratio = median(ratios);
+    // CPU per request is the server's own cost whether or not the load saturated it: its
+    // ratio (baseline cost / subject cost) is the throughput ratio both would reach at 100% busy.
+    const subjectCost = subjectBusy.map((busy, i) => cpuMicrosPerRequest(busy, subjectRps[i]!));
+    const baselineCost = baselineBusy.map((busy, i) => cpuMicrosPerRequest(busy, baselineRps[i]!));
+    const costRatios = subjectCost.map((cost, i) => baselineCost[i]! / cost);
     lines.push(
       `| ${pair.id} | ${subject.label} | ${baseline.label} | ${median(subjectRps).toFixed(0)} (busy ${median(subjectBusy).toFixed(0)}%) | ${median(baselineRps).toFixed(0)} (busy ${median(baselineBusy).toFixed(0)}%) | ` +
-        `${ratio.toFixed(2)}x (${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}) | >= ${pair.target}x ${ratio >= pair.target ? 'met' : 'MISSED'} | ${bad} |`,
+        `${ratio.toFixed(2)}x (${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}) | ` +
+        `${median(subjectCost).toFixed(1)} vs ${median(baselineCost).toFixed(1)} us: ${median(costRatios).toFixed(2)}x (${Math.min(...costRatios).toFixed(2)}-${Math.max(...costRatios).toFixed(2)}) | ` +
+        `>= ${pair.target}x ${ratio >= pair.target ? 'met' : 'MISSED'} | ${bad} |`,
     );
     if (pair.latency) {
       const rate = median(subjectRps) / 2;
@@ -136,14 +149,14 @@ try {
         ] as const) {
           const run = await spreadOpenLoop(targetOf(url), name === 'subject' ? subject : baseline, catalog, rate, Math.max(8, seconds * 3), 2000, 50, pinning.loadCores);
           lines.push(
-            `|  | ${name === 'subject' ? subject.label : baseline.label}: open loop at ${rate.toFixed(0)} req/s over 50 connections | | p50 ${run.last.p50.toFixed(2)} ms | p99 ${run.last.p99.toFixed(2)} ms, p99.9 ${run.last.p999.toFixed(2)} ms | achieved ${run.achievedRps.toFixed(0)} req/s, send lag p99 ${run.sendLagP99Ms.toFixed(2)} ms | ${name === 'subject' ? `p99 <= ${pair.latency.boundMs} ms ${run.last.p99 <= pair.latency.boundMs ? 'met' : 'MISSED'}` : 'reference'} | ${run.bad} |`,
+            `|  | ${name === 'subject' ? subject.label : baseline.label}: open loop at ${rate.toFixed(0)} req/s over 50 connections | | p50 ${run.last.p50.toFixed(2)} ms | p99 ${run.last.p99.toFixed(2)} ms, p99.9 ${run.last.p999.toFixed(2)} ms | achieved ${run.achievedRps.toFixed(0)} req/s, send lag p99 ${run.sendLagP99Ms.toFixed(2)} ms | | ${name === 'subject' ? `p99 <= ${pair.latency.boundMs} ms ${run.last.p99 <= pair.latency.boundMs ? 'met' : 'MISSED'}` : 'reference'} | ${run.bad} |`,
           );
         }
       } else {
         const run = await spreadOpenLoop(targetOf(subjectUrl), subject, catalog, rate, Math.max(8, seconds * 3), 2000, 512, pinning.loadCores);
         lines.push(
-          `|  | ${subject.label}: open loop at ${rate.toFixed(0)} req/s | | first p50 ${run.first.p50.toFixed(2)} ms | first p99 ${run.first.p99.toFixed(2)} ms, last p99 ${run.last.p99.toFixed(2)} ms | achieved ${run.achievedRps.toFixed(0)} req/s, send lag p99 ${run.sendLagP99Ms.toFixed(2)} ms | first p99 <= ${pair.latency.boundMs} ms ${run.first.p99 <= pair.latency.boundMs ? 'met' : 'MISSED'} | ${run.bad} |`,
-          `|  | refined rankings by model or degraded reason: ${Object.entries(run.tags).map(([tag, n]) => `${tag} ${n}`).join(', ')} | | | | | | |`,
+          `|  | ${subject.label}: open loop at ${rate.toFixed(0)} req/s | | first p50 ${run.first.p50.toFixed(2)} ms | first p99 ${run.first.p99.toFixed(2)} ms, last p99 ${run.last.p99.toFixed(2)} ms | achieved ${run.achievedRps.toFixed(0)} req/s, send lag p99 ${run.sendLagP99Ms.toFixed(2)} ms | | first p99 <= ${pair.latency.boundMs} ms ${run.first.p99 <= pair.latency.boundMs ? 'met' : 'MISSED'} | ${run.bad} |`,
+          `|  | refined rankings by model or degraded reason: ${Object.entries(run.tags).map(([tag, n]) => `${tag} ${n}`).join(', ')} | | | | | | | |`,
         );
       }
     }
@@ -156,8 +169,8 @@ const noiseAfter = probeHostNoise(pinning);
 process.stdout.write(
   `\n# Hot-path targets, ${new Date().toISOString()}\n\n` +
     `Node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} cores); ${pinning.note}. Catalog ${items} items. ` +
-    `${rounds} rounds of ${seconds} s closed loops per side, alternating; ratio = median of per-round ratios (range in brackets); busy = the server's CPU use during its runs (median, percent of its one core: near 100 means the server, not the load, was the limit). ` +
+    `${rounds} rounds of ${seconds} s closed loops per side, alternating; ratio = median of per-round ratios (range in brackets); busy = the server's CPU use during its runs (median, percent of its one core: near 100 means the server, not the load, was the limit); CPU per request = busy time / requests, and its ratio (baseline / subject, per round) is what the throughput ratio would be were both saturated. ` +
     `Took ${((performance.now() - startedAt) / 60_000).toFixed(1)} min. Before: ${describeHostNoise(noiseBefore)}; after: ${noiseAfter.stolenPercent.toFixed(1)}%, longest ${noiseAfter.maxGapMs.toFixed(2)} ms.\n\n` +
-    `| pair | subject | baseline | subject req/s | baseline req/s | ratio | target | bad |\n| --- | --- | --- | ---: | ---: | ---: | --- | ---: |\n` +
+    `| pair | subject | baseline | subject req/s | baseline req/s | ratio | CPU per request: subject vs baseline, ratio | target | bad |\n| --- | --- | --- | ---: | ---: | ---: | ---: | --- | ---: |\n` +
     `${lines.join('\n')}\n`,
 );

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { ERRORS, errorBody, type ErrorCode } from '../errors.ts';
 import { observeHttpRequest, requestIdOf } from '../telemetry/http-telemetry.ts';
+import { REQUEST_ID_HEADER } from '../telemetry/request-id.ts';
 import { silentLogger, type Logger } from '../telemetry/logger.ts';
 import type { GatewayYoga } from './yoga.ts';
 
@@ -34,10 +35,13 @@ export function createHttpServer(yoga: GatewayYoga, options: HttpServerOptions, 
     const url = req.url ?? '/';
     const path = url.includes('?') ? url.slice(0, url.indexOf('?')) : url;
     const route = Object.hasOwn(routes, path) ? routes[path] : undefined;
+    // The edge writes the request id with its other headers in one writeHead: a header set
+    // before it would put node:http on its slower path (merging, per request).
+    const toEdge = options.edge !== undefined && route === undefined && path === '/graphql';
     // Request id, server span, duration histogram and access log around everything below.
-    observeHttpRequest(req, res, route || path === '/graphql' ? path : OTHER_ROUTE, logger, () => handle(req, res, url, route));
+    observeHttpRequest(req, res, route || path === '/graphql' ? path : OTHER_ROUTE, logger, () => handle(req, res, url, route, toEdge), toEdge);
   });
-  const handle = (req: IncomingMessage, res: ServerResponse, url: string, route: RouteHandler | undefined): void => {
+  const handle = (req: IncomingMessage, res: ServerResponse, url: string, route: RouteHandler | undefined, toEdge: boolean): void => {
     const refusal = checkBody(req, options.maxBodyBytes) ?? (route ? null : checkQueryString(url));
     if (refusal) {
       // Connection: close, because the unread body would otherwise be parsed as the next request.
@@ -54,7 +58,7 @@ export function createHttpServer(yoga: GatewayYoga, options: HttpServerOptions, 
       });
       return;
     }
-    if (options.edge && (url === '/graphql' || url.startsWith('/graphql?'))) options.edge(req, res);
+    if (toEdge) options.edge!(req, res);
     else void yoga(req, res);
   };
   server.keepAliveTimeout = 65_000; // longer than common load balancers' idle timeout
@@ -98,8 +102,10 @@ function checkQueryString(url: string): { code: ErrorCode; message: string } | n
  * given), carrying the request id in `extensions.requestId`.
  */
 export function sendError(res: ServerResponse, code: ErrorCode, message: string, headers: Record<string, string> = {}, status?: number): void {
-  const body = errorBody(code, message, requestIdOf(res));
+  const requestId = requestIdOf(res);
+  const body = errorBody(code, message, requestId);
   res.writeHead(status ?? ERRORS[code].status, {
+    ...(requestId === undefined ? {} : { [REQUEST_ID_HEADER]: requestId }),
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(body),
     ...headers,

@@ -28,6 +28,21 @@ export function requestIdOf(res: ServerResponse): string | undefined {
   return httpRequestInfo(res.req)?.id;
 }
 
+/**
+ * Echoes the request id as a header set on the response, for a handler that took that duty
+ * (`handlerEchoesId`) and then hands the response to code that sets headers one by one.
+ */
+export function echoRequestId(res: ServerResponse): void {
+  const id = requestIdOf(res);
+  if (id !== undefined && !res.headersSent) res.setHeader(REQUEST_ID_HEADER, id);
+}
+
+/** The request id as a header to write with a handler's own (`handlerEchoesId`); empty when unobserved. */
+export function requestIdHeader(req: IncomingMessage): Record<string, string> {
+  const id = httpRequestInfo(req)?.id;
+  return id === undefined ? {} : { [REQUEST_ID_HEADER]: id };
+}
+
 const headerGetter = {
   keys: (carrier: IncomingMessage['headers']) => Object.keys(carrier),
   get: (carrier: IncomingMessage['headers'], key: string) => carrier[key],
@@ -35,15 +50,17 @@ const headerGetter = {
 
 /**
  * Starts observing one HTTP request: request id (incoming x-request-id when sane, else a new
- * one) echoed in the response header; a server span (`<METHOD> <route>`, parent from the W3C
- * `traceparent` header); on close, the span ends and the duration histogram and the access
- * log get method, route and status. Runs `handle` inside the span's context.
+ * one) echoed in the response header, unless `handlerEchoesId` (the handler then writes it
+ * with the rest of its headers: see `requestIdHeader`); a server span (`<METHOD> <route>`,
+ * parent from the W3C `traceparent` header); on close, the span ends and the duration
+ * histogram and the access log get method, route and status. Runs `handle` inside the span's
+ * context.
  */
-export function observeHttpRequest(req: IncomingMessage, res: ServerResponse, route: string, logger: Logger, handle: () => void): void {
+export function observeHttpRequest(req: IncomingMessage, res: ServerResponse, route: string, logger: Logger, handle: () => void, handlerEchoesId = false): void {
   const startMs = performance.now();
   const id = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
   (req as ObservedRequest)[INFO] = { id, startMs, route };
-  res.setHeader(REQUEST_ID_HEADER, id);
+  if (!handlerEchoesId) res.setHeader(REQUEST_ID_HEADER, id);
   const method = req.method ?? 'GET';
   // Nothing traces: no span, no context switch (the duration and the log still are recorded).
   const traced = tracingActive();

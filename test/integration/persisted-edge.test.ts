@@ -22,6 +22,7 @@ interface Answer {
   readonly cache: string | null;
   readonly etag: string | null;
   readonly timing: string;
+  readonly requestId: string | null;
   /** Payloads received: 2 for a streamed @defer answer (initial, then the deferred part). */
   readonly parts: number;
   /** `data` with every incremental part merged in. */
@@ -66,6 +67,7 @@ async function ask(
     cache: response.headers.get('x-cache'),
     etag: response.headers.get('etag'),
     timing: response.headers.get('server-timing') ?? '',
+    requestId: response.headers.get('x-request-id'),
     data: merged.data,
     errors: merged.errors,
   };
@@ -167,6 +169,34 @@ describe('persisted-query edge (development identity headers)', () => {
     expect(after.cache).toBe('MISS');
     expect((after.data as any).feed.coarse.source).toBe('SESSION');
     expect((after.data as any).feed.coarse.items.map((r: any) => r.item.id)).not.toContain(clicked);
+  });
+
+  it('echoes the request id on every answer it writes or hands to Yoga', async () => {
+    const viewer = { 'x-user-id': '206' };
+    const post = (id: string, params: Record<string, unknown>, accept = 'application/json', more: Record<string, string> = {}): Promise<Response> =>
+      fetch(gw.graphqlUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept, 'x-request-id': id, ...viewer, ...more },
+        body: JSON.stringify(params),
+      });
+    const coarse = { documentId: documentId('CoarseFeed'), variables: { first: 2 } };
+    const answers: Array<[string, Response, string | null]> = [
+      ['edge-miss', await post('edge-miss', coarse), 'MISS'],
+      ['edge-hit', await post('edge-hit', coarse), 'HIT'],
+      ['edge-stream', await post('edge-stream', { documentId: documentId('HomeFeed'), variables: { first: 2 } }, 'multipart/mixed'), 'MISS'],
+      ['edge-to-yoga', await post('edge-to-yoga', { documentId: 'sha256:0000' }), null],
+    ];
+    const etag = answers[1]![1].headers.get('etag')!;
+    answers.push(['edge-304', await post('edge-304', coarse, 'application/json', { 'if-none-match': etag }), 'HIT']);
+    for (const [id, response, cache] of answers) {
+      await response.arrayBuffer();
+      expect([id, response.headers.get('x-request-id'), response.headers.get('x-cache')]).toEqual([id, id, cache]);
+    }
+    expect(answers.at(-1)![1].status).toBe(304);
+    // Without one, each answer gets a new id.
+    const [a, b] = [await ask(gw, 'CoarseFeed', { first: 2 }, 'application/json', viewer), await ask(gw, 'CoarseFeed', { first: 2 }, 'application/json', viewer)];
+    expect(a.requestId).toMatch(/^[A-Za-z0-9_-]{9,}$/);
+    expect(b.requestId).not.toBe(a.requestId);
   });
 
   it('leaves what is not a cacheable persisted query to Yoga', async () => {

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { httpRequestInfo } from '../../telemetry/http-telemetry.ts';
+import { echoRequestId, httpRequestInfo, requestIdHeader } from '../../telemetry/http-telemetry.ts';
+import { REQUEST_ID_HEADER } from '../../telemetry/request-id.ts';
 import { ATTR, SPAN, tracingActive } from '../../telemetry/names.ts';
 import { requestHistograms } from '../../telemetry/request-histograms.ts';
 import { formatServerTiming } from '../../telemetry/server-timing.ts';
@@ -57,9 +58,10 @@ const HIT_EXTENSIONS = ',"extensions":{"responseCache":{"hit":true}}}';
 export function createPersistedEdge(options: PersistedEdgeOptions): PersistedEdge {
   const { persisted, resolveViewer, responseCache, compiled, deferred, services, yoga } = options;
 
-  const toYoga = (req: IncomingMessage, res: ServerResponse, request: EdgeRequest): void => {
+  const toYoga = (req: IncomingMessage, res: ServerResponse, request?: EdgeRequest): void => {
     // @whatwg-node/server uses a parsed `req.body` instead of reading the (consumed) stream.
-    if (request.body !== undefined) (req as IncomingMessage & { body?: unknown }).body = request.body;
+    if (request?.body !== undefined) (req as IncomingMessage & { body?: unknown }).body = request.body;
+    echoRequestId(res); // the HTTP layer left the request id to the edge
     void yoga(req, res);
   };
 
@@ -67,7 +69,7 @@ export function createPersistedEdge(options: PersistedEdgeOptions): PersistedEdg
     let request: EdgeRequest;
     if (req.method === 'GET') request = readGetRequest(req.url ?? '/');
     else if (req.method === 'POST' && (req.headers['content-type'] ?? '').includes('json')) request = await readPostRequest(req);
-    else return void yoga(req, res);
+    else return toYoga(req, res);
 
     const named = request.persisted;
     const document = named ? persisted.get(named.documentId) : undefined;
@@ -108,6 +110,7 @@ export function createPersistedEdge(options: PersistedEdgeOptions): PersistedEdg
       const context: RequestContext = { viewer, loaders: createLoaders(services), services, feedPlans: new Map() };
       const startMs = httpRequestInfo(req)?.startMs ?? performance.now();
       const headers = (): Record<string, string> => ({
+        ...requestIdHeader(req),
         ...(key ? { 'x-cache': 'MISS' } : {}),
         'server-timing': formatServerTiming([{ name: 'first', durMs: performance.now() - startMs, desc: 'compiled; headers leave with the first part' }]),
       });
@@ -132,7 +135,7 @@ export function createPersistedEdge(options: PersistedEdgeOptions): PersistedEdg
   return (req, res) => {
     serve(req, res).catch(() => {
       // Reading the body failed (the client went away): nothing useful can be answered.
-      if (!res.headersSent) res.writeHead(400, { connection: 'close' }).end();
+      if (!res.headersSent) res.writeHead(400, { ...requestIdHeader(req), connection: 'close' }).end();
       else res.destroy();
     });
   };
@@ -177,20 +180,26 @@ function hitBody(stored: StoredResponse, format: ResponseFormat): Buffer {
  * on every use (private, no-cache).
  */
 function writeAnswer(req: IncomingMessage, res: ServerResponse, data: string, format: ResponseFormat, operation: string, kind: AnswerKind): void {
-  const startMs = httpRequestInfo(req)?.startMs;
-  if (kind.hit) {
-    res.setHeader('etag', `${kind.etag.slice(0, -1)}.${FORMAT_TAG[format]}"`);
-    res.setHeader('cache-control', 'private, no-cache');
-    res.setHeader('vary', 'Accept, Authorization, X-User-Id, X-Session-Id');
+  const info = httpRequestInfo(req);
+  const startMs = info?.startMs;
+  // Every header in one writeHead call, none set before: node:http then writes them as given
+  // instead of merging them into its per-response header map.
+  const headers: Record<string, string | number> = {};
+  if (info !== undefined) headers[REQUEST_ID_HEADER] = info.id;
+  const etag = kind.hit ? `${kind.etag.slice(0, -1)}.${FORMAT_TAG[format]}"` : undefined;
+  if (etag !== undefined) {
+    headers.etag = etag;
+    headers['cache-control'] = 'private, no-cache';
+    headers.vary = 'Accept, Authorization, X-User-Id, X-Session-Id';
   }
-  if (kind.hit || kind.cache) res.setHeader('x-cache', kind.hit ? 'HIT' : 'MISS');
+  if (kind.hit || kind.cache) headers['x-cache'] = kind.hit ? 'HIT' : 'MISS';
   if (startMs !== undefined) {
     // Fixed names and descriptions: formatted directly (as formatServerTiming would).
     const total = `total;dur=${Math.max(0, performance.now() - startMs).toFixed(2)}`;
-    res.setHeader('server-timing', kind.hit ? `cache;desc=hit, ${total}` : `exec;dur=${Math.max(0, kind.execMs).toFixed(2)};desc=compiled, ${total}`);
+    headers['server-timing'] = kind.hit ? `cache;desc=hit, ${total}` : `exec;dur=${Math.max(0, kind.execMs).toFixed(2)};desc=compiled, ${total}`;
   }
-  if (kind.hit && req.headers['if-none-match'] === res.getHeader('etag')) {
-    res.writeHead(304).end();
+  if (etag !== undefined && req.headers['if-none-match'] === etag) {
+    res.writeHead(304, headers).end();
   } else {
     const body = kind.hit
       ? hitBody(kind.stored, format)
@@ -199,13 +208,16 @@ function writeAnswer(req: IncomingMessage, res: ServerResponse, data: string, fo
           format,
         );
     if (format === 'multipart/mixed') {
-      res.writeHead(200, { 'content-type': 'multipart/mixed; boundary="-"' });
+      headers['content-type'] = 'multipart/mixed; boundary="-"';
     } else if (format === 'text/event-stream') {
-      res.writeHead(200, { 'content-type': 'text/event-stream', ...(kind.hit ? {} : { 'cache-control': 'no-cache' }), 'content-encoding': 'none' });
+      headers['content-type'] = 'text/event-stream';
+      if (!kind.hit) headers['cache-control'] = 'no-cache';
+      headers['content-encoding'] = 'none';
     } else {
-      res.writeHead(200, { 'content-type': `${format}; charset=utf-8`, 'content-length': typeof body === 'string' ? Buffer.byteLength(body) : body.length });
+      headers['content-type'] = `${format}; charset=utf-8`;
+      headers['content-length'] = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
     }
-    res.end(body);
+    res.writeHead(200, headers).end(body);
   }
   if (startMs !== undefined) {
     const seconds = (performance.now() - startMs) / 1000;
