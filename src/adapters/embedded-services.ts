@@ -40,7 +40,7 @@ export function startLocalRanker(
  */
 export async function createEmbeddedServices(
   artifacts: Artifacts,
-  config: Pick<Config, 'budgetsMs' | 'rankerThreads' | 'rankerQueueLimit' | 'rankerPrecision'>,
+  config: Pick<Config, 'budgetsMs' | 'rankerThreads' | 'rankerQueueLimit' | 'rankerPrecision'> & Partial<Pick<Config, 'annSearchThreads'>>,
   ranker?: Ranker,
   remoteRanker: ObservedRanker | null = null,
 ): Promise<PipelineServices> {
@@ -49,7 +49,7 @@ export async function createEmbeddedServices(
   return {
     featureStore: new MemoryFeatureStore(artifacts, items),
     catalog: new MemoryCatalog(items),
-    candidateIndex: await createCandidateIndex(artifacts.itemVectors, items.ids, manifest.dimension, { dir: artifacts.dir }),
+    candidateIndex: await createCandidateIndex(artifacts.itemVectors, items.ids, manifest.dimension, { dir: artifacts.dir, searchThreads: config.annSearchThreads ?? 0 }),
     ranker: ranker ?? (await startLocalRanker(artifacts, config)),
     remoteRanker,
     sessions: new MemorySessionStore(),

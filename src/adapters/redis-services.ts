@@ -22,7 +22,7 @@ import { ResilientCatalog, ResilientEventLog, ResilientFeatureStore, ResilientSe
  */
 export async function createRedisServices(
   artifacts: Artifacts,
-  config: Pick<Config, 'budgetsMs' | 'redis'>,
+  config: Pick<Config, 'budgetsMs' | 'redis'> & Partial<Pick<Config, 'annSearchThreads'>>,
   ranker: Ranker,
   remoteRanker: ObservedRanker | null,
 ): Promise<{ services: PipelineServices; client: RedisClient; close(): Promise<void> }> {
@@ -46,7 +46,7 @@ export async function createRedisServices(
     const services: PipelineServices = {
       featureStore: new ResilientFeatureStore(featureStore, new MemoryFeatureStore(artifacts, items), breaker),
       catalog: new ResilientCatalog(catalog, new MemoryCatalog(items), breaker),
-      candidateIndex: await createCandidateIndex(artifacts.itemVectors, items.ids, manifest.dimension, { dir: artifacts.dir }),
+      candidateIndex: await createCandidateIndex(artifacts.itemVectors, items.ids, manifest.dimension, { dir: artifacts.dir, searchThreads: config.annSearchThreads ?? 0 }),
       ranker,
       remoteRanker,
       sessions: new ResilientSessionStore(new RedisSessionStore(client, { prefix }), breaker),

@@ -94,7 +94,7 @@ export async function startGateway(
         server.closeIdleConnections();
       });
       unobserveCache();
-      await Promise.all([services.ranker.close(), services.remoteRanker?.close()]);
+      await Promise.all([services.ranker.close(), services.remoteRanker?.close(), services.candidateIndex.close?.()]);
       if (ownRedis) await closeRedis(ownRedis);
     },
   };

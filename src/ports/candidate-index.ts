@@ -12,4 +12,6 @@ export interface CandidateIndex {
   readonly dimension: number;
   readonly size: number;
   search(query: Float32Array, k: number, effort?: SearchEffort): Promise<ScoredItemId[]>;
+  /** Releases what the index holds beyond memory (search threads); absent when nothing. */
+  close?(): Promise<void>;
 }

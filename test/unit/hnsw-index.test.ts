@@ -104,6 +104,26 @@ describe('HnswIndex', () => {
     expect(await index.search(qs[0]!, 20, 'quick')).toEqual(await index.search(qs[0]!, 20));
   });
 
+  it('runs full searches in search threads with the same answers, and here once the threads are closed', async () => {
+    const threaded = await HnswIndex.load(join(dir, 'saved'), { mmap: true, searchThreads: 2 });
+    const here = await HnswIndex.load(join(dir, 'saved'), { mmap: true });
+    try {
+      const turned = (search: Promise<unknown>) => Promise.race([search.then(() => 'search'), new Promise((resolve) => setImmediate(() => resolve('event loop turned')))]);
+      // A search on this thread resolves within the turn; one in a worker only after a round trip.
+      expect(await turned(here.search(qs[0]!, 100))).toBe('search');
+      expect(await turned(threaded.search(qs[0]!, 100))).toBe('event loop turned');
+      expect(await turned(threaded.search(qs[0]!, 20, 'quick'))).toBe('search'); // quick searches stay here
+      // More searches at once than threads: every answer is its own query's.
+      const answers = await Promise.all(qs.map((q) => threaded.search(q, 100)));
+      for (const [i, q] of qs.entries()) expect(answers[i]).toEqual(here.searchSync(q, 100));
+      await threaded.close();
+      expect(await turned(threaded.search(qs[1]!, 100))).toBe('search');
+      expect(await threaded.search(qs[1]!, 100)).toEqual(here.searchSync(qs[1]!, 100));
+    } finally {
+      await threaded.close();
+    }
+  });
+
   it('returns at most size results, each item once, for k > size', async () => {
     const small = HnswIndex.build(vectors.subarray(0, 30 * D), ids.slice(0, 30), D, PARAMS, { threads: 1 });
     const found = await small.search(qs[0]!, 500);

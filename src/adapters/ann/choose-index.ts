@@ -19,6 +19,8 @@ export interface CandidateIndexOptions {
   readonly exactScanMaxItems?: number;
   /** Params for an index built here (when none is saved). */
   readonly params?: HnswParams;
+  /** Worker threads for full searches of a saved HNSW index (see HnswLoadOptions); 0 or absent: none. */
+  readonly searchThreads?: number;
   /** Told why a saved index was not used. */
   readonly onWarning?: (message: string) => void;
 }
@@ -38,8 +40,9 @@ export async function createCandidateIndex(
   const { dir } = options;
   if (dir !== undefined && existsSync(join(dir, HNSW_INDEX_FILE)) && existsSync(join(dir, HNSW_SIDECAR_FILE))) {
     try {
-      const saved = await HnswIndex.load(dir, { mmap: true, dimension });
+      const saved = await HnswIndex.load(dir, { mmap: true, dimension, searchThreads: options.searchThreads ?? 0 });
       if (saved.size === itemIds.length && saved.itemIdsEqual(itemIds)) return saved;
+      await saved.close();
       options.onWarning?.(`${join(dir, HNSW_INDEX_FILE)} was built for other items; building a new index in memory`);
     } catch (error) {
       options.onWarning?.(`${(error as Error).message}; building a new index in memory`);

@@ -1,5 +1,4 @@
-import type { Worker } from 'node:worker_threads';
-import { spawnWorker } from '../../workers/spawn-worker.ts';
+import { WorkerPool } from '../../workers/worker-pool.ts';
 
 const WORKER_URL = new URL('./session-worker.ts', import.meta.url);
 
@@ -36,11 +35,6 @@ export interface SessionPoolOptions extends Omit<SessionWorkerData, 'intraOpThre
   readonly threads: number;
 }
 
-interface Slot {
-  readonly worker: Worker;
-  pending: { id: number; resolve(scores: Float32Array): void; reject(error: Error): void } | null;
-}
-
 /**
  * onnxruntime-node sessions of one model, one per worker thread (`session.run` blocks the
  * thread it runs on). Used by the gateway's in-process ranker and by the inference server.
@@ -48,26 +42,24 @@ interface Slot {
  * fails its run and is replaced.
  */
 export class SessionPool {
-  private readonly slots: Slot[] = [];
-  private readonly waiting: Array<() => void> = [];
-  private nextId = 1;
-  private closing = false;
-
-  private constructor(readonly options: SessionPoolOptions) {}
+  private constructor(
+    readonly options: SessionPoolOptions,
+    private readonly workers: WorkerPool<SessionRun, SessionReply>,
+  ) {}
 
   /**
    * Starts the workers and resolves once every one has loaded the model; rejects (with the
    * install hint for CUDA) when the execution provider cannot be created.
    */
   static async start(options: SessionPoolOptions): Promise<SessionPool> {
-    const pool = new SessionPool(options);
-    const started = await Promise.allSettled(Array.from({ length: options.threads }, () => pool.addSlot()));
-    const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-    if (failed) {
-      await pool.close();
-      throw failed.reason;
-    }
-    return pool;
+    const data: SessionWorkerData = { ...options, intraOpThreads: 1 };
+    const workers = await WorkerPool.start<SessionRun, SessionReply>({
+      entry: WORKER_URL,
+      data,
+      threads: options.threads,
+      loadErrorMessage: (cause) => loadErrorMessage(options, cause),
+    });
+    return new SessionPool(options, workers);
   }
 
   get threads(): number {
@@ -75,68 +67,23 @@ export class SessionPool {
   }
 
   async run(features: Float32Array, rows: number): Promise<Float32Array> {
-    let slot = this.slots.find((s) => !s.pending);
-    while (!slot) {
-      await new Promise<void>((resolve) => this.waiting.push(resolve));
-      slot = this.slots.find((s) => !s.pending);
-    }
-    const claimed = slot;
-    const id = this.nextId++;
     // Transfer an exact-size buffer: a view into a larger one would send (and detach) all of it.
     const exact = features.byteOffset === 0 && features.buffer.byteLength === features.byteLength ? features : features.slice();
-    return new Promise<Float32Array>((resolve, reject) => {
-      claimed.pending = { id, resolve, reject };
-      claimed.worker.postMessage({ id, features: exact.buffer as ArrayBuffer, rows } satisfies SessionRun, [exact.buffer as ArrayBuffer]);
-    }).finally(() => this.waiting.shift()?.());
+    const reply = await this.workers.run({ features: exact.buffer as ArrayBuffer, rows }, [exact.buffer as ArrayBuffer]);
+    if (reply.scores) return new Float32Array(reply.scores);
+    throw new Error(`model run failed: ${reply.error}`);
   }
 
   /** Terminates the workers; call once no run is in flight. */
-  async close(): Promise<void> {
-    this.closing = true;
-    await Promise.all(this.slots.splice(0).map((slot) => slot.worker.terminate()));
+  close(): Promise<void> {
+    return this.workers.close();
   }
+}
 
-  private addSlot(): Promise<void> {
-    const data: SessionWorkerData = { ...this.options, intraOpThreads: 1 };
-    const worker = spawnWorker(WORKER_URL, data);
-    const slot: Slot = { worker, pending: null };
-    return new Promise((resolve, reject) => {
-      let ready = false;
-      worker.on('message', (message: SessionReply | { ready: true } | { loadError: string }) => {
-        if ('ready' in message) {
-          ready = true;
-          this.slots.push(slot);
-          resolve();
-          this.waiting.shift()?.();
-          return;
-        }
-        if ('loadError' in message) {
-          void worker.terminate();
-          reject(new Error(this.loadErrorMessage(message.loadError)));
-          return;
-        }
-        const pending = slot.pending;
-        if (!pending || pending.id !== message.id) return;
-        slot.pending = null;
-        if (message.scores) pending.resolve(new Float32Array(message.scores));
-        else pending.reject(new Error(`model run failed: ${message.error}`));
-      });
-      worker.on('error', reject);
-      worker.on('exit', () => {
-        const index = this.slots.indexOf(slot);
-        if (index >= 0) this.slots.splice(index, 1);
-        slot.pending?.reject(new Error('session worker exited'));
-        slot.pending = null;
-        if (ready && !this.closing) this.addSlot().catch(() => undefined);
-      });
-    });
+function loadErrorMessage(options: SessionPoolOptions, cause: string): string {
+  if (options.provider === 'cuda') {
+    return `cannot create a CUDA session for ${options.modelPath}: onnxruntime-node's CUDA execution provider is not installed or CUDA 12 is missing; ` +
+      `install it with \`${CUDA_INSTALL_HINT}\` (the flag overrides .npmrc's \`skip\`) on a node with an NVIDIA driver and CUDA 12 (cause: ${cause.split('\n')[0]})`;
   }
-
-  private loadErrorMessage(cause: string): string {
-    if (this.options.provider === 'cuda') {
-      return `cannot create a CUDA session for ${this.options.modelPath}: onnxruntime-node's CUDA execution provider is not installed or CUDA 12 is missing; ` +
-        `install it with \`${CUDA_INSTALL_HINT}\` (the flag overrides .npmrc's \`skip\`) on a node with an NVIDIA driver and CUDA 12 (cause: ${cause.split('\n')[0]})`;
-    }
-    return `cannot load ${this.options.modelPath}: ${cause}`;
-  }
+  return `cannot load ${options.modelPath}: ${cause}`;
 }
