@@ -89,6 +89,7 @@ export async function measureServer(spec: ServerSpec, scenarios: readonly Scenar
         document: scenario.operation.document,
         targeted: scenario.targeted,
         closed,
+        closedBusyPercent: serverBusyPercent,
         maxSustainedRps: sweep.maxSustainedRps,
         sweep: sweep.steps,
         atHalf: sweep.atHalf,

@@ -30,13 +30,24 @@ function tags(r: ScenarioResult): string {
     .join(', ');
 }
 
+/**
+ * The server's CPU time per request in the closed loop, with its busy percent: unlike req/s it
+ * is the server's own cost even when the load generator, not the server, was the limit.
+ */
+function cpuPerRequest(r: ScenarioResult): string {
+  const busy = r.closedBusyPercent;
+  if (busy === undefined || Number.isNaN(busy) || r.closed.rps === 0) return '-';
+  return `${((busy * 10_000) / r.closed.rps).toFixed(busy * 10_000 >= 100 * r.closed.rps ? 0 : 1)} (${busy.toFixed(0)}%)`;
+}
+
 function overheadTable(scenarios: readonly ScenarioResult[]): string {
   return table(
-    ['server', 'document', 'closed-loop req/s', 'max sustained req/s', 'at req/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'bad', 'peak RSS MiB'],
+    ['server', 'document', 'closed-loop req/s', 'server CPU us/req (busy)', 'max sustained req/s', 'at req/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'bad', 'peak RSS MiB'],
     scenarios.map((r) => [
       r.label,
       r.document,
       int(r.closed.rps),
+      cpuPerRequest(r),
       sustainedRps(r.maxSustainedRps),
       int(r.atHalf.offeredRps),
       ms(r.atHalf.last.p50),
@@ -50,11 +61,12 @@ function overheadTable(scenarios: readonly ScenarioResult[]): string {
 
 function jobTable(scenarios: readonly ScenarioResult[]): string {
   return table(
-    ['scenario', 'server', 'closed-loop req/s', 'max sustained req/s', 'at req/s', 'first p50', 'first p99', 'last p50', 'last p99', 'last p99.9', 'bad', 'refined by', 'peak RSS MiB'],
+    ['scenario', 'server', 'closed-loop req/s', 'server CPU us/req (busy)', 'max sustained req/s', 'at req/s', 'first p50', 'first p99', 'last p50', 'last p99', 'last p99.9', 'bad', 'refined by', 'peak RSS MiB'],
     scenarios.map((r) => [
       r.label,
       r.server,
       int(r.closed.rps),
+      cpuPerRequest(r),
       sustainedRps(r.maxSustainedRps),
       int(r.atHalf.offeredRps),
       ms(r.atHalf.first.p50),

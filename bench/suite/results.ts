@@ -12,6 +12,8 @@ export interface ScenarioResult {
   readonly document: string;
   readonly targeted: boolean;
   readonly closed: ClosedLoopResult;
+  /** The server's CPU use during the closed loop, percent of one core (all its threads); absent in older results. */
+  readonly closedBusyPercent?: number;
   readonly maxSustainedRps: number;
   readonly sweep: readonly OpenLoopResult[];
   readonly atHalf: OpenLoopResult;
