@@ -33,6 +33,8 @@ export class WorkerPool<Job extends { readonly id: number }, Reply extends { rea
   private readonly waiting: Array<() => void> = [];
   private nextId = 1;
   private closing = false;
+  /** Workers started but not yet ready (at start, or replacing one that died). */
+  private starting = 0;
 
   private constructor(private readonly options: WorkerPoolOptions) {}
 
@@ -62,6 +64,8 @@ export class WorkerPool<Job extends { readonly id: number }, Reply extends { rea
     let slot = this.slots.find((s) => !s.pending);
     while (!slot) {
       if (this.closing) throw new Error('worker pool is closed');
+      // Every worker died and none could be started again: waiting would never end.
+      if (this.slots.length === 0 && this.starting === 0) throw new Error('worker pool has no workers');
       await new Promise<void>((resolve) => this.waiting.push(resolve));
       slot = this.slots.find((s) => !s.pending);
     }
@@ -84,10 +88,17 @@ export class WorkerPool<Job extends { readonly id: number }, Reply extends { rea
     const worker = spawnWorker(this.options.entry, this.options.data);
     if (this.options.keepAlive === false) worker.unref();
     const slot: Slot<Reply> = { worker, pending: null };
-    return new Promise((resolve, reject) => {
+    this.starting++;
+    let started = false;
+    const settled = (): void => {
+      if (!started) this.starting--;
+      started = true;
+    };
+    return new Promise<void>((resolve, reject) => {
       let ready = false;
       worker.on('message', (message: WorkerMessage<Reply>) => {
         if ('ready' in message) {
+          settled();
           ready = true;
           this.slots.push(slot);
           resolve();
@@ -95,6 +106,7 @@ export class WorkerPool<Job extends { readonly id: number }, Reply extends { rea
           return;
         }
         if ('loadError' in message) {
+          settled();
           void worker.terminate();
           reject(new Error(this.options.loadErrorMessage?.(message.loadError) ?? message.loadError));
           return;
@@ -104,13 +116,22 @@ export class WorkerPool<Job extends { readonly id: number }, Reply extends { rea
         slot.pending = null;
         pending.resolve(message);
       });
-      worker.on('error', reject);
+      worker.on('error', (error) => {
+        settled();
+        reject(error);
+      });
       worker.on('exit', () => {
+        settled();
         const index = this.slots.indexOf(slot);
         if (index >= 0) this.slots.splice(index, 1);
         slot.pending?.reject(new Error('worker exited'));
         slot.pending = null;
-        if (ready && !this.closing) this.addSlot().catch(() => undefined);
+        if (ready && !this.closing) {
+          this.addSlot().catch(() => {
+            // No replacement: jobs waiting for a worker must not wait for ever.
+            for (const wake of this.waiting.splice(0)) wake();
+          });
+        }
       });
     });
   }

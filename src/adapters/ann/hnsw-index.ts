@@ -195,7 +195,7 @@ export class HnswIndex implements CandidateIndex {
     }
     const threads =
       options.mmap && (options.searchThreads ?? 0) > 0
-        ? await SearchThreads.start({ file, dimension: sidecar.dimension, ...params }, options.searchThreads!)
+        ? await SearchThreads.start({ file, size: sidecar.size, dimension: sidecar.dimension, ...params }, options.searchThreads!)
         : null;
     return new HnswIndex(native, sidecar.itemIds, sidecar.dimension, params, quick, threads);
   }

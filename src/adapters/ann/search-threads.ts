@@ -5,6 +5,8 @@ const WORKER_URL = new URL('./search-worker.ts', import.meta.url);
 /** workerData of one search worker: the saved index file and the params to view it with. */
 export interface SearchWorkerData {
   readonly file: string;
+  /** What the main thread's view holds: a worker that finds another file there refuses to start. */
+  readonly size: number;
   readonly dimension: number;
   readonly connectivity: number;
   readonly expansionAdd: number;

@@ -17,6 +17,11 @@ try {
     multi: false,
   });
   index.view(config.file); // the same mapped pages as the main thread's view: no second copy
+  // A rebuild renames a new file into place; a worker started after it (replacing one that
+  // died) must not answer rows of another index.
+  if (index.size() !== config.size || index.dimensions() !== config.dimension) {
+    throw new Error(`${config.file} now holds ${index.size()} vectors of dimension ${index.dimensions()}, not the ${config.size} of dimension ${config.dimension} this process serves`);
+  }
 } catch (error) {
   parentPort!.postMessage({ loadError: error instanceof Error ? error.message : String(error) });
   await new Promise(() => undefined); // the pool terminates this thread
