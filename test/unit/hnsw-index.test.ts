@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCandidateIndex } from '../../src/adapters/ann/choose-index.ts';
 import { ExactScanIndex } from '../../src/adapters/ann/exact-scan-index.ts';
 import { HNSW_INDEX_FILE, HNSW_SIDECAR_FILE, HnswIndex, type HnswParams, type HnswSidecar } from '../../src/adapters/ann/hnsw-index.ts';
+import { SEARCH_QUEUE_LIMIT } from '../../src/adapters/ann/search-threads.ts';
 import { ANN_INDEX_FILE, ANN_SIDECAR_FILE, buildAnnIndex } from '../../src/offline/build-ann-index.ts';
 import { Random } from '../../src/offline/random.ts';
 
@@ -116,6 +117,15 @@ describe('HnswIndex', () => {
       // More searches at once than threads: every answer is its own query's.
       const answers = await Promise.all(qs.map((q) => threaded.search(q, 100)));
       for (const [i, q] of qs.entries()) expect(answers[i]).toEqual(here.searchSync(q, 100));
+      // More waiting than SEARCH_QUEUE_LIMIT (one thread): the overflow is searched here, same answers.
+      const one = await HnswIndex.load(join(dir, 'saved'), { mmap: true, searchThreads: 1 });
+      try {
+        const burst = Array.from({ length: SEARCH_QUEUE_LIMIT + 20 }, (_, i) => qs[i % qs.length]!);
+        const overflow = await Promise.all(burst.map((q) => one.search(q, 50)));
+        for (const [i, q] of burst.entries()) expect(overflow[i]).toEqual(here.searchSync(q, 50));
+      } finally {
+        await one.close();
+      }
       await threaded.close();
       expect(await turned(threaded.search(qs[1]!, 100))).toBe('search');
       expect(await threaded.search(qs[1]!, 100)).toEqual(here.searchSync(qs[1]!, 100));
