@@ -59,8 +59,6 @@ const headerGetter = {
 export function observeHttpRequest(req: IncomingMessage, res: ServerResponse, route: string, logger: Logger, handle: () => void, handlerEchoesId = false): void {
   const startMs = performance.now();
   const id = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
-  (req as ObservedRequest)[INFO] = { id, startMs, route };
-  if (!handlerEchoesId) res.setHeader(REQUEST_ID_HEADER, id);
   const method = req.method ?? 'GET';
   // Nothing traces: no span, no context switch (the duration and the log still are recorded).
   const traced = tracingActive();
@@ -72,19 +70,36 @@ export function observeHttpRequest(req: IncomingMessage, res: ServerResponse, ro
         parent,
       )
     : null;
-  res.once('close', () => {
-    const status = res.statusCode;
-    const seconds = (performance.now() - startMs) / 1000;
-    requestHistograms().httpDuration.record(seconds, method, route, status);
-    if (span?.isRecording()) {
-      span.setAttribute(ATTR.HTTP_STATUS, status);
-      if (status >= 500) span.setStatus({ code: 2 });
-      if (!res.writableFinished) span.setAttribute('http.aborted', true);
-      span.end();
-    }
-    if (status >= 500) logger.warn({ reqId: id, method, route, status, ms: seconds * 1000 }, 'request failed');
-    else if (logger.isLevelEnabled('debug')) logger.debug({ reqId: id, method, route, status, ms: seconds * 1000 }, 'request');
-  });
+  const info: ObservedInfo = { id, startMs, route, method, span, logger };
+  (req as ObservedRequest)[INFO] = info;
+  if (!handlerEchoesId) res.setHeader(REQUEST_ID_HEADER, id);
+  // One shared listener, its state on the request: no closure (nor `once` wrapper) per request.
+  res.on('close', onResponseClose);
   if (span?.isRecording()) context.with(trace.setSpan(parent, span), handle);
   else handle();
+}
+
+/** What `observeHttpRequest` keeps for the end of the response, beside the public info. */
+interface ObservedInfo extends HttpRequestInfo {
+  readonly method: string;
+  readonly span: Span | null;
+  readonly logger: Logger;
+}
+
+/** Ends what `observeHttpRequest` started: `this` is the response (emitted once, on close). */
+function onResponseClose(this: ServerResponse): void {
+  const info = httpRequestInfo(this.req) as ObservedInfo | undefined;
+  if (!info) return;
+  const { id, startMs, route, method, span, logger } = info;
+  const status = this.statusCode;
+  const seconds = (performance.now() - startMs) / 1000;
+  requestHistograms().httpDuration.record(seconds, method, route, status);
+  if (span?.isRecording()) {
+    span.setAttribute(ATTR.HTTP_STATUS, status);
+    if (status >= 500) span.setStatus({ code: 2 });
+    if (!this.writableFinished) span.setAttribute('http.aborted', true);
+    span.end();
+  }
+  if (status >= 500) logger.warn({ reqId: id, method, route, status, ms: seconds * 1000 }, 'request failed');
+  else if (logger.isLevelEnabled('debug')) logger.debug({ reqId: id, method, route, status, ms: seconds * 1000 }, 'request');
 }
