@@ -134,6 +134,35 @@ describe('HnswIndex', () => {
     }
   });
 
+  it('stores vectors as f16 when asked: inner products to about 1e-3, the f32 index\'s neighbours, kept by save and load', async () => {
+    const half = HnswIndex.build(vectors, ids, D, { ...PARAMS, quantization: 'f16' }, { threads: 1 });
+    let shared = 0;
+    for (const q of qs) {
+      const found = await half.search(q, 100);
+      expect(found).toHaveLength(100);
+      for (const { itemId, score } of found.slice(0, 20)) {
+        const row = Number(itemId.slice('item-'.length));
+        let dot = 0;
+        for (let j = 0; j < D; j++) dot += vectors[row * D + j]! * q[j]!;
+        expect(Math.abs(score - dot)).toBeLessThan(5e-3);
+      }
+      const full = new Set((await index.search(q, 100)).map((r) => r.itemId));
+      shared += found.filter((r) => full.has(r.itemId)).length;
+    }
+    expect(shared / (qs.length * 100)).toBeGreaterThanOrEqual(0.9);
+    await half.save(join(dir, 'half'));
+    const sidecar = JSON.parse(readFileSync(join(dir, 'half', HNSW_SIDECAR_FILE), 'utf8')) as HnswSidecar;
+    expect(sidecar.params.quantization).toBe('f16');
+    // The f16 file is half the f32 one's vectors: smaller on disk.
+    expect(readFileSync(join(dir, 'half', HNSW_INDEX_FILE)).length).toBeLessThan(readFileSync(join(dir, 'saved', HNSW_INDEX_FILE)).length);
+    const loaded = await HnswIndex.load(join(dir, 'half'), { mmap: true, searchThreads: 1 });
+    try {
+      for (const q of qs.slice(0, 5)) expect(await loaded.search(q, 100)).toEqual(await half.search(q, 100));
+    } finally {
+      await loaded.close();
+    }
+  });
+
   it('returns at most size results, each item once, for k > size', async () => {
     const small = HnswIndex.build(vectors.subarray(0, 30 * D), ids.slice(0, 30), D, PARAMS, { threads: 1 });
     const found = await small.search(qs[0]!, 500);

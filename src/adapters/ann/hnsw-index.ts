@@ -25,7 +25,14 @@ export interface HnswParams {
   readonly expansionAdd: number;
   /** ef: candidate list size while searching (usearch uses max(ef, k)). */
   readonly expansionSearch: number;
+  /**
+   * How the index stores vectors: 'f16' halves the file and speeds the search; absent means
+   * 'f32' (indexes saved before this option existed).
+   */
+  readonly quantization?: HnswQuantization;
 }
+
+export type HnswQuantization = 'f32' | 'f16';
 
 /**
  * Chosen from bench/ann-recall.ts (100k x 64, k = 500, the gateway's synthetic item vectors,
@@ -34,8 +41,12 @@ export interface HnswParams {
  * on a quiet 16-core one); M = 16 had the same recall but a slower p50 (1.0-1.25 ms), M = 32 a
  * bigger file and no gain. usearch searches with max(ef, k), so ef <= 500 is the same at
  * k = 500; ef = 500 keeps small-k queries accurate too. expansion_add = 128 is usearch's own default.
+ * Vectors are stored as f16: on the 100k catalog (200 user queries, k = 500, M = 24, this
+ * machine) the search took p50 0.55 ms, p99 0.93 ms against 0.83 / 1.42 ms in f32, with the
+ * same recall@500 against the exact scan (0.986 for both builds); i8 fell to 0.045 (inner
+ * products of unnormalised queries do not survive it).
  */
-export const DEFAULT_HNSW_PARAMS: HnswParams = { connectivity: 24, expansionAdd: 128, expansionSearch: 500 };
+export const DEFAULT_HNSW_PARAMS: HnswParams = { connectivity: 24, expansionAdd: 128, expansionSearch: 500, quantization: 'f16' };
 /**
  * ef of a quick search (the coarse page's `first` items; usearch uses max(ef, k)). At 100k x 64:
  * 0.24 ms against 1.2 ms for k = 500, and 96.7% of the top 20 the same (1000 user queries).
@@ -256,7 +267,7 @@ function createNative(dimension: number, params: HnswParams): Index {
   return new Index({
     dimensions: dimension,
     metric: MetricKind.IP,
-    quantization: ScalarKind.F32,
+    quantization: params.quantization === 'f16' ? ScalarKind.F16 : ScalarKind.F32,
     connectivity: params.connectivity,
     expansion_add: params.expansionAdd,
     expansion_search: params.expansionSearch,
@@ -265,8 +276,12 @@ function createNative(dimension: number, params: HnswParams): Index {
 }
 
 function checkParams(params: HnswParams): void {
-  for (const [name, value] of Object.entries(params)) {
+  for (const name of ['connectivity', 'expansionAdd', 'expansionSearch'] as const) {
+    const value = params[name];
     if (!Number.isInteger(value) || value <= 0) throw new RangeError(`HNSW ${name} must be a positive integer, got ${String(value)}`);
+  }
+  if (params.quantization !== undefined && params.quantization !== 'f32' && params.quantization !== 'f16') {
+    throw new RangeError(`HNSW quantization must be f32 or f16, got ${String(params.quantization)}`);
   }
 }
 

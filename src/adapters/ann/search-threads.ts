@@ -1,4 +1,5 @@
 import { WorkerPool } from '../../workers/worker-pool.ts';
+import type { HnswQuantization } from './hnsw-index.ts';
 
 const WORKER_URL = new URL('./search-worker.ts', import.meta.url);
 
@@ -11,6 +12,7 @@ export interface SearchWorkerData {
   readonly connectivity: number;
   readonly expansionAdd: number;
   readonly expansionSearch: number;
+  readonly quantization?: HnswQuantization;
 }
 
 export interface SearchJob {

@@ -10,7 +10,7 @@ try {
   index = new Index({
     dimensions: config.dimension,
     metric: MetricKind.IP,
-    quantization: ScalarKind.F32,
+    quantization: config.quantization === 'f16' ? ScalarKind.F16 : ScalarKind.F32,
     connectivity: config.connectivity,
     expansion_add: config.expansionAdd,
     expansion_search: config.expansionSearch,
