@@ -3,7 +3,7 @@
  *
  *   node --import tsx bench/ann-recall.ts [--items 100000] [--dim 64] [--queries 500] [--k 500]
  *     [--data synthetic,clustered,random] [--connectivity 16,24,32] [--ef 500,640,800,1000,1300]
- *     [--runs 3] [--quick]
+ *     [--runs 3] [--quantization f16|f32] [--quick]
  *
  * Data sets: `synthetic` is the gateway's own generator (item embeddings; the queries are its
  * user vectors), `clustered` a mixture of 50 gaussian clusters on the sphere, `random` uniform on
@@ -19,7 +19,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ExactScanIndex } from '../src/adapters/ann/exact-scan-index.ts';
-import { DEFAULT_HNSW_PARAMS, HNSW_INDEX_FILE, HnswIndex } from '../src/adapters/ann/hnsw-index.ts';
+import { DEFAULT_HNSW_PARAMS, HNSW_INDEX_FILE, HnswIndex, type HnswQuantization } from '../src/adapters/ann/hnsw-index.ts';
 import { Random } from '../src/offline/random.ts';
 import { generateSyntheticWorld } from '../src/offline/synthetic-data.ts';
 
@@ -33,6 +33,7 @@ const { values: args } = parseArgs({
     connectivity: { type: 'string' },
     ef: { type: 'string' },
     'ef-add': { type: 'string', default: String(DEFAULT_HNSW_PARAMS.expansionAdd) },
+    quantization: { type: 'string', default: DEFAULT_HNSW_PARAMS.quantization ?? 'f32' },
     runs: { type: 'string' },
     quick: { type: 'boolean', default: false },
     target: { type: 'string', default: '0.95' },
@@ -45,6 +46,8 @@ const QUERIES = Number(args.queries ?? (quick ? 200 : 500));
 const K = Number(args.k);
 const RUNS = Number(args.runs ?? (quick ? 1 : 3));
 const EF_ADD = Number(args['ef-add']);
+if (args.quantization !== 'f32' && args.quantization !== 'f16') throw new Error(`--quantization must be f32 or f16, got ${args.quantization}`);
+const QUANTIZATION: HnswQuantization = args.quantization;
 const TARGET_RECALL = Number(args.target);
 const TARGET_P99_MS = 2;
 const list = (s: string | undefined, fallback: string) => (s ?? fallback).split(',').map((x) => x.trim()).filter(Boolean);
@@ -142,12 +145,12 @@ try {
     const truthPass = await timePass(ds, QUERIES, (q) => exact.search(q, K));
     const truth = truthPass.results.map((r) => new Set(r.map((x) => x.itemId)));
     report.exact.push({ data: name, items: ITEMS, p50Ms: round(truthPass.p50), p99Ms: round(truthPass.p99) });
-    console.log(`\n${name}: ${ITEMS} x ${DIM}, ${QUERIES} queries, k=${K}; exact scan p50 ${truthPass.p50.toFixed(2)} ms, p99 ${truthPass.p99.toFixed(2)} ms`);
+    console.log(`\n${name}: ${ITEMS} x ${DIM}, ${QUERIES} queries, k=${K}, vectors stored as ${QUANTIZATION}; exact scan p50 ${truthPass.p50.toFixed(2)} ms, p99 ${truthPass.p99.toFixed(2)} ms`);
 
     const dirs = new Map<number, string>();
     for (const m of CONNECTIVITY) {
       const started = performance.now();
-      const index = HnswIndex.build(ds.vectors, ids, DIM, { connectivity: m, expansionAdd: EF_ADD, expansionSearch: EFS[0]! });
+      const index = HnswIndex.build(ds.vectors, ids, DIM, { connectivity: m, expansionAdd: EF_ADD, expansionSearch: EFS[0]!, quantization: QUANTIZATION });
       const buildMs = performance.now() - started;
       const dir = join(scratch, `${name}-${m}`);
       await index.save(dir);
