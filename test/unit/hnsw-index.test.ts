@@ -109,8 +109,16 @@ describe('HnswIndex', () => {
     const threaded = await HnswIndex.load(join(dir, 'saved'), { mmap: true, searchThreads: 2 });
     const here = await HnswIndex.load(join(dir, 'saved'), { mmap: true });
     try {
-      const turned = (search: Promise<unknown>) => Promise.race([search.then(() => 'search'), new Promise((resolve) => setImmediate(() => resolve('event loop turned')))]);
-      // A search on this thread resolves within the turn; one in a worker only after a round trip.
+      // A search on this thread settles within the current turn's microtasks; one in a worker
+      // needs its reply, which only a later turn of the event loop can deliver.
+      const turned = async (search: Promise<unknown>): Promise<string> => {
+        let settled = false;
+        const done = search.then(() => void (settled = true));
+        for (let tick = 0; tick < 20; tick++) await null;
+        const where = settled ? 'search' : 'event loop turned';
+        await done;
+        return where;
+      };
       expect(await turned(here.search(qs[0]!, 100))).toBe('search');
       expect(await turned(threaded.search(qs[0]!, 100))).toBe('event loop turned');
       expect(await turned(threaded.search(qs[0]!, 20, 'quick'))).toBe('search'); // quick searches stay here
