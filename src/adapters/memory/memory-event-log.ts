@@ -27,7 +27,7 @@ export interface StoredDeadLetter extends DeadLetter {
  *
  * Each kept event is one JSON string: a string is a leaf that a full collection marks without
  * looking inside, where an event object with its id, viewer and item strings was five heap
- * objects (100,000 of them were 55 MB and half a million objects to mark; as text, 20 MB).
+ * objects (100,000 events were 86.6 MB live and a 70 ms full collection; as text, 23.4 MB and 13 ms).
  */
 export class MemoryEventLog implements EventLog {
   private readonly ring: string[] = [];
