@@ -1,4 +1,4 @@
-import { availableParallelism } from 'node:os';
+import { usableCores } from './runtime/usable-cores.ts';
 
 export type Surface = 'HOME' | 'ITEM_DETAIL' | 'CHECKOUT' | 'SEARCH';
 export const SURFACES: readonly Surface[] = ['HOME', 'ITEM_DETAIL', 'CHECKOUT', 'SEARCH'];
@@ -112,6 +112,8 @@ export function loadConfig(env: Env = process.env): Config {
   if (identity === 'jwt' && !jwt.secret && !jwt.publicKeyPem) {
     throw new ConfigError('IDENTITY=jwt (the production default) needs JWT_SECRET (HS256) or JWT_PUBLIC_KEY (RS256/ES256 PEM)');
   }
+  // Thread defaults: affinity capped by a cgroup CPU quota (a one-CPU pod on a big node gets none).
+  const cores = usableCores();
   return {
     port: int(env, 'PORT', 4000, 0, 65535),
     host: env.HOST || '0.0.0.0',
@@ -135,12 +137,12 @@ export function loadConfig(env: Env = process.env): Config {
     },
     maxBodyBytes: int(env, 'MAX_BODY_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),
     maxQueryDepth: int(env, 'MAX_QUERY_DEPTH', 12, 2, 100),
-    rankerThreads: int(env, 'RANKER_THREADS', Math.max(1, Math.min(4, availableParallelism() - 1)), 1, 64),
+    rankerThreads: int(env, 'RANKER_THREADS', Math.max(1, Math.min(4, cores - 1)), 1, 64),
     rankerQueueLimit: int(env, 'RANKER_QUEUE_LIMIT', 256, 1, 100_000),
     rankerNice: int(env, 'RANKER_NICE', 0, 0, 19),
     rankerPrecision: oneOf(env, 'RANKER_PRECISION', ['fp32', 'int8'] as const, 'fp32'),
     // One core: a thread would only add its round trip (+7.5% CPU per HomeFeed at 100k items, measured).
-    annSearchThreads: int(env, 'ANN_SEARCH_THREADS', availableParallelism() > 1 ? 1 : 0, 0, 64),
+    annSearchThreads: int(env, 'ANN_SEARCH_THREADS', cores > 1 ? 1 : 0, 0, 64),
     redis: env.REDIS_URL
       ? { url: redisUrl(env.REDIS_URL), prefix: env.REDIS_PREFIX || 'gw', callTimeoutMs: int(env, 'REDIS_CALL_TIMEOUT_MS', 250, 1, 60_000) }
       : null,
