@@ -72,7 +72,9 @@ export class FeedPlan {
       // same turn, beside the coarse page's item read when the stores are remote.
       if (set.viewer && !searchesIndex(await this.state())) await nextTurn();
       const scorer = hybridScorer(this.surface, this.services.ranker, this.services.remoteRanker);
-      const outcome = await refineCandidates(set, this.first, scorer, (ids) => this.services.featureStore.getItemFeatures(ids), this.deadline);
+      const ranker = this.services.ranker;
+      const matrixOf = ranker.featureMatrix ? (length: number) => ranker.featureMatrix!(length) : undefined;
+      const outcome = await refineCandidates(set, this.first, scorer, (ids) => this.services.featureStore.getItemFeatures(ids), this.deadline, matrixOf);
       if (!outcome.ok) return this.coarseOf(set, outcome.reason);
       // Model-ranked, but from what was left when a store failed (the session, typically).
       const storeFailure = set.degradedReason ?? null;

@@ -27,6 +27,8 @@ export async function refineCandidates(
    */
   readFeatures: (itemIds: readonly string[]) => Promise<readonly (ItemFeatures | null)[]>,
   deadline: Deadline,
+  /** Where the feature matrix comes from (a ranker's reused buffers); it may hold old values. */
+  matrixOf: (length: number) => Float32Array = (length) => new Float32Array(length),
 ): Promise<RefineOutcome> {
   if (!set.viewer) return { ok: false, reason: 'COLD_START' };
   try {
@@ -34,7 +36,7 @@ export async function refineCandidates(
     const features = await raceDeadline(readFeatures(ids), deadline);
     const cols = featureCount(set.viewer.user.length);
     const rows: number[] = []; // candidate positions that have features
-    const matrix = new Float32Array(ids.length * cols);
+    const matrix = matrixOf(ids.length * cols); // every row passed on is written whole below
     for (let i = 0; i < features.length; i++) {
       const f = features[i];
       if (!f) continue; // an item the store lost is left out, not fatal

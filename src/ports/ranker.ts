@@ -9,6 +9,11 @@ export interface Ranker {
   readonly modelId: string;
   readonly featureCount: number;
   score(features: Float32Array, rows: number, deadline: Deadline): Promise<Float32Array>;
+  /**
+   * A matrix of `length` floats for the caller to fill completely and pass to `score` (it may
+   * hold an earlier request's values): a ranker that can reuse its buffers offers them here.
+   */
+  featureMatrix?(length: number): Float32Array;
   close(): Promise<void>;
 }
 

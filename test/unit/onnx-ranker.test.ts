@@ -67,6 +67,34 @@ describe('OnnxRanker (worker threads)', () => {
     }
   });
 
+  it('hands out the matrices its workers give back, and scores a refilled one like a new one', async () => {
+    const ranker = await startLocalRanker(artifacts, { rankerThreads: 1, rankerQueueLimit: 4, rankerPrecision: 'fp32' });
+    try {
+      const rows = 50;
+      const length = rows * ranker.featureCount;
+      const first = randomRows(rows, ranker.featureCount);
+      const firstMatrix = ranker.featureMatrix(length);
+      firstMatrix.set(first);
+      const firstScores = await ranker.score(firstMatrix, rows, Deadline.after(5000));
+      expect(firstMatrix.length).toBe(0); // transferred to the worker
+      // The same buffer comes back: it still holds the first batch's values.
+      const reused = ranker.featureMatrix(length);
+      expect(Array.from(reused.subarray(0, 8))).toEqual(Array.from(first.subarray(0, 8)));
+      // The first batch's rows in reverse order: scores in reverse order, whatever was there before.
+      const cols = ranker.featureCount;
+      const second = new Float32Array(length);
+      for (let r = 0; r < rows; r++) second.set(first.subarray((rows - 1 - r) * cols, (rows - r) * cols), r * cols);
+      reused.set(second);
+      const secondScores = await ranker.score(reused, rows, Deadline.after(5000));
+      expect(Array.from(secondScores)).toEqual(Array.from(firstScores).reverse());
+      expect(Array.from(secondScores)).toEqual(Array.from(await ranker.score(second.slice(), rows, Deadline.after(5000))));
+      // Another size: a new, zeroed matrix.
+      expect(Array.from(ranker.featureMatrix(ranker.featureCount * 3)).every((v) => v === 0)).toBe(true);
+    } finally {
+      await ranker.close();
+    }
+  });
+
   it('refuses work beyond its queue with OVERLOADED, and drops batches whose deadline passed while queued', async () => {
     const ranker = await startLocalRanker(artifacts, { rankerThreads: 1, rankerQueueLimit: 1, rankerPrecision: 'fp32' });
     try {

@@ -70,6 +70,10 @@ export class OnnxRanker implements Ranker {
     });
   }
 
+  featureMatrix(length: number): Float32Array {
+    return this.pool.matrix(length);
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     for (const job of this.queue.splice(0)) job.reject(new RankerError('BACKEND_UNAVAILABLE', 'ranker is closing'));

@@ -27,8 +27,8 @@ export interface SessionRun {
 }
 
 export type SessionReply =
-  | { readonly id: number; readonly scores: ArrayBuffer; readonly error?: undefined }
-  | { readonly id: number; readonly error: string; readonly scores?: undefined };
+  | { readonly id: number; readonly scores: ArrayBuffer; readonly error?: undefined; /** the run's feature matrix, given back */ readonly features?: ArrayBuffer }
+  | { readonly id: number; readonly error: string; readonly scores?: undefined; readonly features?: undefined };
 
 export interface SessionPoolOptions extends Omit<SessionWorkerData, 'intraOpThreads'> {
   /** Worker threads, each with its own session; one run on each at a time. */
@@ -42,6 +42,9 @@ export interface SessionPoolOptions extends Omit<SessionWorkerData, 'intraOpThre
  * fails its run and is replaced.
  */
 export class SessionPool {
+  /** Feature matrices the workers gave back, for `matrix` to hand out again (newest last). */
+  private readonly spare: ArrayBuffer[] = [];
+
   private constructor(
     readonly options: SessionPoolOptions,
     private readonly workers: WorkerPool<SessionRun, SessionReply>,
@@ -70,8 +73,27 @@ export class SessionPool {
     // Transfer an exact-size buffer: a view into a larger one would send (and detach) all of it.
     const exact = features.byteOffset === 0 && features.buffer.byteLength === features.byteLength ? features : features.slice();
     const reply = await this.workers.run({ features: exact.buffer as ArrayBuffer, rows }, [exact.buffer as ArrayBuffer]);
+    if (reply.features) this.keep(reply.features);
     if (reply.scores) return new Float32Array(reply.scores);
     throw new Error(`model run failed: ${reply.error}`);
+  }
+
+  /**
+   * A matrix of `length` floats to fill and pass to `run`: one a worker gave back when one of
+   * that size is spare, else a new one. A given-back matrix holds the values of an earlier run.
+   */
+  matrix(length: number): Float32Array {
+    const bytes = length * Float32Array.BYTES_PER_ELEMENT;
+    for (let i = this.spare.length - 1; i >= 0; i--) {
+      if (this.spare[i]!.byteLength === bytes) return new Float32Array(this.spare.splice(i, 1)[0]!);
+    }
+    return new Float32Array(length);
+  }
+
+  private keep(buffer: ArrayBuffer): void {
+    this.spare.push(buffer);
+    // Enough for every run in flight and a few more; sizes no longer asked for age out.
+    if (this.spare.length > 2 * this.options.threads + 2) this.spare.shift();
   }
 
   /** Terminates the workers; call once no run is in flight. */
