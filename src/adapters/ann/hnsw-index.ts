@@ -220,19 +220,17 @@ export class HnswIndex implements CandidateIndex {
    */
   async search(query: Float32Array, k: number, effort: SearchEffort = 'full'): Promise<ScoredItemId[]> {
     if (!this.threads || effort === 'quick' || this.threads.saturated) return this.searchSync(query, k, effort);
-    if (query.length !== this.dimension) throw new Error(`query has ${query.length} dimensions, index has ${this.dimension}`);
-    const wanted = Math.min(Math.floor(k), this.size);
-    if (!(wanted > 0)) return [];
+    const wanted = this.wantedFor(query, k);
+    if (wanted === 0) return [];
     let matches: SearchMatches;
     try {
       matches = await this.threads.search(query, wanted);
     } catch {
       return this.searchSync(query, k, effort); // a worker died mid-search: it is replaced; answer from here
     }
-    const out: ScoredItemId[] = new Array(matches.rows.length);
-    for (let i = 0; i < matches.rows.length; i++) out[i] = { itemId: this.itemIds[matches.rows[i]!]!, score: 1 - matches.distances[i]! };
-    return out;
+    return this.scored(matches.rows, matches.distances);
   }
+
 
   /** Stops the search threads (searches then run on the calling thread). */
   async close(): Promise<void> {
@@ -249,19 +247,28 @@ export class HnswIndex implements CandidateIndex {
 
   /** `search` without the Promise, for benchmarks and batch jobs. */
   searchSync(query: Float32Array, k: number, effort: SearchEffort = 'full'): ScoredItemId[] {
-    if (query.length !== this.dimension) throw new Error(`query has ${query.length} dimensions, index has ${this.dimension}`);
-    const wanted = Math.min(Math.floor(k), this.size);
-    if (!(wanted > 0)) return [];
+    const wanted = this.wantedFor(query, k);
+    if (wanted === 0) return [];
     // threads = 1: one query gains nothing from a pool, and 0 would mean one per core.
     const native = effort === 'quick' && this.quickNative ? this.quickNative : this.native;
     const { keys, distances } = native.search(query, wanted, 1);
-    const out: ScoredItemId[] = new Array(keys.length);
-    for (let i = 0; i < keys.length; i++) {
-      // usearch's ip distance is 1 - <q, v>.
-      out[i] = { itemId: this.itemIds[Number(keys[i])]!, score: 1 - distances[i]! };
-    }
+    return this.scored(keys, distances);
+  }
+
+  /** How many results a search for `k` returns (0 for none); refuses a query of the wrong dimension. */
+  private wantedFor(query: Float32Array, k: number): number {
+    if (query.length !== this.dimension) throw new Error(`query has ${query.length} dimensions, index has ${this.dimension}`);
+    const wanted = Math.min(Math.floor(k), this.size);
+    return wanted > 0 ? wanted : 0;
+  }
+
+  /** usearch's keys (rows) and ip distances (1 - <q, v>) as item ids and inner products. */
+  private scored(rows: ArrayLike<number | bigint>, distances: Float32Array): ScoredItemId[] {
+    const out: ScoredItemId[] = new Array(rows.length);
+    for (let i = 0; i < rows.length; i++) out[i] = { itemId: this.itemIds[Number(rows[i])]!, score: 1 - distances[i]! };
     return out;
   }
+
 }
 
 function createNative(dimension: number, params: HnswParams): Index {
