@@ -1,5 +1,5 @@
 import type { ScoredItemId } from '../ports/feature-store.ts';
-import { TopK } from '../adapters/ann/top-k.ts';
+import { TopK } from '../pipeline/top-k.ts';
 
 /**
  * The candidate lists computed offline: trending (the fallback for unknown users) and which

@@ -6,6 +6,7 @@ import { featureCount, writeFeatureRow } from './feature-layout.ts';
 import type { ItemFeatures } from '../ports/feature-store.ts';
 import type { RankedItem } from './ranking-result.ts';
 import type { Scorer } from './ranking-policy.ts';
+import { TopK } from './top-k.ts';
 
 /** What the refined pass produced: a model order, or why the coarse order stands. */
 export type RefineOutcome =
@@ -46,8 +47,11 @@ export async function refineCandidates(
     if (rows.length === 0) return { ok: false, reason: 'BACKEND_UNAVAILABLE' };
     const input = rows.length === ids.length ? matrix : matrix.subarray(0, rows.length * cols);
     const { scores, model } = await raceDeadline(score(input, rows.length, deadline), deadline);
-    const order = rows.map((_, r) => r).sort((a, b) => scores[b]! - scores[a]!);
-    const items = order.slice(0, first).map((r, position): RankedItem => {
+    // Only the page is ordered: a heap of `first` instead of sorting every scored row
+    // (500 rows through a comparator cost ~0.1 ms a request). Ties keep retrieval order.
+    const best = new TopK(first);
+    for (let r = 0; r < rows.length; r++) best.push(r, scores[r]!);
+    const items = Array.from(best.result().indices, (r, position): RankedItem => {
       const candidate = set.candidates[rows[r]!]!;
       return {
         position: position + 1,

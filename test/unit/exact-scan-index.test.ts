@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ExactScanIndex } from '../../src/adapters/ann/exact-scan-index.ts';
-import { TopK } from '../../src/adapters/ann/top-k.ts';
+import { TopK } from '../../src/pipeline/top-k.ts';
 
 function randomVectors(n: number, d: number, seed: number): Float32Array {
   let s = seed;

@@ -1,6 +1,6 @@
 import type { CandidateIndex } from '../../ports/candidate-index.ts';
 import type { ScoredItemId } from '../../ports/feature-store.ts';
-import { TopK } from './top-k.ts';
+import { TopK } from '../../pipeline/top-k.ts';
 
 /**
  * Exact inner-product search by scanning every item: the reference for approximate indexes
