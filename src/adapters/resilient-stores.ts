@@ -38,8 +38,8 @@ export class ResilientFeatureStore implements FeatureStore {
     return this.orFallback('user features', (store) => store.getUserFeatures(userIds));
   }
 
-  getItemFeatures(itemIds: readonly string[]): Promise<(ItemFeatures | null)[]> {
-    return this.orFallback('item features', (store) => store.getItemFeatures(itemIds));
+  getItemFeatures(itemIds: readonly string[], rowHints?: ArrayLike<number>): Promise<(ItemFeatures | null)[]> {
+    return this.orFallback('item features', (store) => store.getItemFeatures(itemIds, rowHints));
   }
 
   getPrecomputed(userId: string): Promise<readonly ScoredItemId[] | null> {

@@ -74,7 +74,7 @@ export class FeedPlan {
       const scorer = hybridScorer(this.surface, this.services.ranker, this.services.remoteRanker);
       const ranker = this.services.ranker;
       const matrixOf = ranker.featureMatrix ? (length: number) => ranker.featureMatrix!(length) : undefined;
-      const outcome = await refineCandidates(set, this.first, scorer, (ids) => this.services.featureStore.getItemFeatures(ids), this.deadline, matrixOf);
+      const outcome = await refineCandidates(set, this.first, scorer, (ids, rowHints) => this.services.featureStore.getItemFeatures(ids, rowHints), this.deadline, matrixOf);
       if (!outcome.ok) return this.coarseOf(set, outcome.reason);
       // Model-ranked, but from what was left when a store failed (the session, typically).
       const storeFailure = set.degradedReason ?? null;

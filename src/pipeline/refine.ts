@@ -26,7 +26,7 @@ export async function refineCandidates(
    * The candidates' features in one read. Not a DataLoader: nothing else in a request reads
    * these hundreds of keys, and a loader's promise and cache entry per key cost more than the read.
    */
-  readFeatures: (itemIds: readonly string[]) => Promise<readonly (ItemFeatures | null)[]>,
+  readFeatures: (itemIds: readonly string[], rowHints: ArrayLike<number>) => Promise<readonly (ItemFeatures | null)[]>,
   deadline: Deadline,
   /** Where the feature matrix comes from (a ranker's reused buffers); it may hold old values. */
   matrixOf: (length: number) => Float32Array = (length) => new Float32Array(length),
@@ -34,7 +34,8 @@ export async function refineCandidates(
   if (!set.viewer) return { ok: false, reason: 'COLD_START' };
   try {
     const ids = set.candidates.map((c) => c.itemId);
-    const features = await raceDeadline(readFeatures(ids), deadline);
+    const rowHints = Int32Array.from(set.candidates, (c) => c.row ?? -1);
+    const features = await raceDeadline(readFeatures(ids, rowHints), deadline);
     const cols = featureCount(set.viewer.user.length);
     const rows: number[] = []; // candidate positions that have features
     const matrix = matrixOf(ids.length * cols); // every row passed on is written whole below

@@ -23,6 +23,11 @@ export interface ItemFeatures {
 export interface ScoredItemId {
   readonly itemId: string;
   readonly score: number;
+  /**
+   * The item's row in the catalog order the candidate index was built over (its key there),
+   * when the index knows it: a row hint for `getItemFeatures`.
+   */
+  readonly row?: number;
 }
 
 export interface FeatureStore {
@@ -30,7 +35,12 @@ export interface FeatureStore {
   /** The genre list that genre profiles and masks index into. */
   readonly genres: readonly string[];
   getUserFeatures(userIds: readonly string[]): Promise<(UserFeatures | null)[]>;
-  getItemFeatures(itemIds: readonly string[]): Promise<(ItemFeatures | null)[]>;
+  /**
+   * `rowHints[i]`, when given, is where `itemIds[i]` may sit in the catalog order (see
+   * `ScoredItemId.row`; -1 for unknown). A store kept in that order may read that row after
+   * checking the id there (a wrong hint costs only the lookup); others ignore it.
+   */
+  getItemFeatures(itemIds: readonly string[], rowHints?: ArrayLike<number>): Promise<(ItemFeatures | null)[]>;
   /** Top-N list computed offline for head users; null for everyone else. */
   getPrecomputed(userId: string): Promise<readonly ScoredItemId[] | null>;
 }

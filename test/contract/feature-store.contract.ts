@@ -51,6 +51,18 @@ export function featureStoreContract(
       expect(Array.from(items[2]!.vector)).toEqual(Array.from(expected.itemVector));
     });
 
+    it('takes row hints as hints only: a right one, a wrong one, -1 and one past the end answer as the id does', async () => {
+      const { store, expected } = await open();
+      // Row 7 is the sample item's row in the catalog order (expectedFeatures); row 3 holds another item.
+      const items = await store.getItemFeatures([expected.itemId, expected.itemId, expected.itemId, expected.itemId, 'no-such-item'], Int32Array.of(7, 3, -1, 1 << 30, 7));
+      for (const item of items.slice(0, 4)) {
+        expect(Array.from(item!.vector)).toEqual(Array.from(expected.itemVector));
+        expect(item!.genreMask).toBe(expected.genreMask);
+        expect(item!.year).toBe(expected.year);
+      }
+      expect(items[4]).toBeNull();
+    });
+
     it('has vectors of its dimension', async () => {
       const { store, expected } = await open();
       const [user] = await store.getUserFeatures([expected.userId]);

@@ -32,6 +32,7 @@ describe('ExactScanIndex', () => {
       .sort((a, b) => b.score - a.score)
       .slice(0, 50);
     expect(found.map((f) => f.itemId)).toEqual(brute.map((b) => b.id));
+    for (const { itemId, row } of found) expect(ids[row!]).toBe(itemId);
     expect(found[0]!.score).toBeCloseTo(brute[0]!.score, 4);
   });
 

@@ -63,11 +63,12 @@ describe('HnswIndex', () => {
     expect(hits / (qs.length * 100)).toBeGreaterThanOrEqual(0.9);
   });
 
-  it('scores are inner products, best first', async () => {
+  it('scores are inner products, best first, each with its row in the catalog order', async () => {
     const q = qs[0]!;
     const found = await index.search(q, 50);
-    for (const { itemId, score } of found) {
+    for (const { itemId, score, row: hint } of found) {
       const row = Number(itemId.slice('item-'.length));
+      expect(hint).toBe(row);
       let dot = 0;
       for (let j = 0; j < D; j++) dot += vectors[row * D + j]! * q[j]!;
       expect(Math.abs(score - dot)).toBeLessThan(1e-4);
@@ -210,6 +211,7 @@ describe('buildAnnIndex and createCandidateIndex', () => {
     const loaded = await createCandidateIndex(vectors, ids, D, { dir: artifacts, exactScanMaxItems: 1000 });
     expect(loaded).toBeInstanceOf(HnswIndex);
     expect(await loaded.search(qs[1]!, 20)).toEqual(await index.search(qs[1]!, 20));
+    for (const { itemId, row } of await loaded.search(qs[2]!, 20)) expect(ids[row!]).toBe(itemId);
 
     // Saved for other items: not used, a fresh index is built over these.
     const warnings: string[] = [];

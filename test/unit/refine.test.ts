@@ -65,6 +65,15 @@ describe('refineCandidates', () => {
     ]);
   });
 
+  it('passes each candidate\'s catalog row to the feature read as a hint, -1 where retrieval had none', async () => {
+    const set = setOf(3);
+    const candidates = [{ ...set.candidates[0]!, row: 12 }, set.candidates[1]!, { ...set.candidates[2]!, row: 0 }];
+    let seen: number[] = [];
+    const read = featuresOf([0.1, 0.2, 0.3]);
+    await refineCandidates({ ...set, candidates }, 3, byPopularity, (ids, hints) => ((seen = Array.from(hints)), read(ids)), later());
+    expect(seen).toEqual([12, -1, 0]);
+  });
+
   it('says why the coarse order stands: cold start, no features, a missed deadline, a failed ranker', async () => {
     const cold = await refineCandidates({ ...setOf(3), viewer: null }, 2, byPopularity, featuresOf([1, 1, 1]), later());
     expect(cold).toEqual({ ok: false, reason: 'COLD_START' });

@@ -41,7 +41,7 @@ export async function createCandidateIndex(
   if (dir !== undefined && existsSync(join(dir, HNSW_INDEX_FILE)) && existsSync(join(dir, HNSW_SIDECAR_FILE))) {
     try {
       const saved = await HnswIndex.load(dir, { mmap: true, dimension, searchThreads: options.searchThreads ?? 0 });
-      if (saved.size === itemIds.length && saved.itemIdsEqual(itemIds)) return saved;
+      if (saved.size === itemIds.length && saved.adoptItemIds(itemIds)) return saved;
       await saved.close();
       options.onWarning?.(`${join(dir, HNSW_INDEX_FILE)} was built for other items; building a new index in memory`);
     } catch (error) {

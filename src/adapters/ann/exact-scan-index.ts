@@ -45,6 +45,6 @@ export class ExactScanIndex implements CandidateIndex {
       }
     }
     const { indices, scores } = top.result();
-    return Array.from(indices, (row, i) => ({ itemId: this.itemIds[row]!, score: scores[i]! }));
+    return Array.from(indices, (row, i) => ({ itemId: this.itemIds[row]!, score: scores[i]!, row }));
   }
 }

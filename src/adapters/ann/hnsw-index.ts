@@ -106,7 +106,7 @@ export class HnswIndex implements CandidateIndex {
 
   private constructor(
     private readonly native: Index,
-    private readonly itemIds: readonly string[],
+    private itemIds: readonly string[],
     readonly dimension: number,
     readonly params: HnswParams,
     /** The same graph searched with QUICK_EXPANSION_SEARCH (a second view of the saved file), or null. */
@@ -238,10 +238,15 @@ export class HnswIndex implements CandidateIndex {
     if (threads) await threads.close();
   }
 
-  /** Whether this index maps its keys to exactly these ids, in this order (a saved index may be stale). */
-  itemIdsEqual(itemIds: readonly string[]): boolean {
+  /**
+   * Whether this index maps its keys to exactly these ids, in this order (a saved index may be
+   * stale). When it does, it answers with these strings from then on instead of the sidecar's:
+   * the catalog's own, so a feature store checks a row hint by identity.
+   */
+  adoptItemIds(itemIds: readonly string[]): boolean {
     if (itemIds.length !== this.itemIds.length) return false;
     for (let i = 0; i < itemIds.length; i++) if (itemIds[i] !== this.itemIds[i]) return false;
+    this.itemIds = itemIds;
     return true;
   }
 
@@ -265,7 +270,10 @@ export class HnswIndex implements CandidateIndex {
   /** usearch's keys (rows) and ip distances (1 - <q, v>) as item ids and inner products. */
   private scored(rows: ArrayLike<number | bigint>, distances: Float32Array): ScoredItemId[] {
     const out: ScoredItemId[] = new Array(rows.length);
-    for (let i = 0; i < rows.length; i++) out[i] = { itemId: this.itemIds[Number(rows[i])]!, score: 1 - distances[i]! };
+    for (let i = 0; i < rows.length; i++) {
+      const row = Number(rows[i]);
+      out[i] = { itemId: this.itemIds[row]!, score: 1 - distances[i]!, row };
+    }
     return out;
   }
 

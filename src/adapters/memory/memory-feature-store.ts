@@ -43,9 +43,15 @@ export class MemoryFeatureStore implements FeatureStore {
     });
   }
 
-  async getItemFeatures(itemIds: readonly string[]): Promise<(ItemFeatures | null)[]> {
-    return itemIds.map((id) => {
-      const row = this.items.rowOf(id);
+  /**
+   * A row hint saves the id's Map lookup: ~3 cache misses per id in a 100k-entry map, ~0.15 ms
+   * for 500 candidates. The candidate index is built over this catalog's ids (the same strings),
+   * so checking a hint is mostly one pointer comparison.
+   */
+  async getItemFeatures(itemIds: readonly string[], rowHints?: ArrayLike<number>): Promise<(ItemFeatures | null)[]> {
+    return itemIds.map((id, i) => {
+      const hint = rowHints?.[i] ?? -1;
+      const row = hint >= 0 && this.items.ids[hint] === id ? hint : this.items.rowOf(id);
       if (row === undefined) return null;
       // Made per read, not kept: 100,000 kept views would add ~20 ms to every full collection.
       return this.itemFeaturesAt(row);
