@@ -14,6 +14,7 @@ import { targetOf } from './suite/http-client.ts';
 import { spreadOpenLoop } from './suite/spread-open-loop.ts';
 import { describeHostNoise, probeHostNoise } from './suite/host-noise.ts';
 import { pinLoadGenerator } from './suite/pinning.ts';
+import { processCpuSeconds } from './suite/process-cpu.ts';
 import { plan, type Scenario } from './suite/plan.ts';
 
 const USAGE = `usage: npm run bench:targets -- [--rounds 7] [--seconds 3] [--items 100000] [--only <pattern>]
@@ -110,6 +111,20 @@ const median = (xs: readonly number[]): number => {
 /** The server's CPU time per answered request, in microseconds, from its busy percent of one core. */
 const cpuMicrosPerRequest = (busyPercent: number, rps: number): number => (busyPercent * 10_000) / rps;
 
+/**
+ * An open loop with the server's CPU read around it. Requests that arrive one at a time cost
+ * more each than a closed loop's, which the server reads and answers in batches (one wakeup
+ * and one write per batch): half the closed-loop rate is not half busy. `busy` is percent of
+ * one core over the loop's scheduled seconds.
+ */
+async function openLoopWithCpu(url: string, s: Scenario, rate: number, loopSeconds: number, maxSockets: number) {
+  const pid = servers.get(s.server.id)!.pid;
+  const before = processCpuSeconds(pid);
+  const run = await alone(url, () => spreadOpenLoop(targetOf(url), s, catalog, rate, loopSeconds, 2000, maxSockets, pinning.loadCores));
+  const cpuSeconds = processCpuSeconds(pid) - before;
+  return { run, cpu: `server busy ${((100 * cpuSeconds) / loopSeconds).toFixed(0)}%, ${((cpuSeconds * 1e6) / Math.max(1, run.sent)).toFixed(1)} us per request` };
+}
+
 const lines: string[] = [];
 const startedAt = performance.now();
 const noiseBefore = probeHostNoise(pinning);
@@ -164,15 +179,15 @@ try {
           ['subject', subjectUrl],
           ['baseline', baselineUrl],
         ] as const) {
-          const run = await alone(url, () => spreadOpenLoop(targetOf(url), name === 'subject' ? subject : baseline, catalog, rate, Math.max(8, seconds * 3), 2000, 50, pinning.loadCores));
+          const { run, cpu } = await openLoopWithCpu(url, name === 'subject' ? subject : baseline, rate, Math.max(8, seconds * 3), 50);
           lines.push(
-            `|  | ${name === 'subject' ? subject.label : baseline.label}: open loop at ${rate.toFixed(0)} req/s over 50 connections | | p50 ${run.last.p50.toFixed(2)} ms | p99 ${run.last.p99.toFixed(2)} ms, p99.9 ${run.last.p999.toFixed(2)} ms | achieved ${run.achievedRps.toFixed(0)} req/s, send lag p99 ${run.sendLagP99Ms.toFixed(2)} ms | | ${name === 'subject' ? `p99 <= ${pair.latency.boundMs} ms ${run.last.p99 <= pair.latency.boundMs ? 'met' : 'MISSED'}` : 'reference'} | ${run.bad} |`,
+            `|  | ${name === 'subject' ? subject.label : baseline.label}: open loop at ${rate.toFixed(0)} req/s over 50 connections | | p50 ${run.last.p50.toFixed(2)} ms | p99 ${run.last.p99.toFixed(2)} ms, p99.9 ${run.last.p999.toFixed(2)} ms | achieved ${run.achievedRps.toFixed(0)} req/s, send lag p99 ${run.sendLagP99Ms.toFixed(2)} ms | ${cpu} | ${name === 'subject' ? `p99 <= ${pair.latency.boundMs} ms ${run.last.p99 <= pair.latency.boundMs ? 'met' : 'MISSED'}` : 'reference'} | ${run.bad} |`,
           );
         }
       } else {
-        const run = await alone(subjectUrl, () => spreadOpenLoop(targetOf(subjectUrl), subject, catalog, rate, Math.max(8, seconds * 3), 2000, 512, pinning.loadCores));
+        const { run, cpu } = await openLoopWithCpu(subjectUrl, subject, rate, Math.max(8, seconds * 3), 512);
         lines.push(
-          `|  | ${subject.label}: open loop at ${rate.toFixed(0)} req/s | | first p50 ${run.first.p50.toFixed(2)} ms | first p99 ${run.first.p99.toFixed(2)} ms, last p99 ${run.last.p99.toFixed(2)} ms | achieved ${run.achievedRps.toFixed(0)} req/s, send lag p99 ${run.sendLagP99Ms.toFixed(2)} ms | | first p99 <= ${pair.latency.boundMs} ms ${run.first.p99 <= pair.latency.boundMs ? 'met' : 'MISSED'} | ${run.bad} |`,
+          `|  | ${subject.label}: open loop at ${rate.toFixed(0)} req/s | | first p50 ${run.first.p50.toFixed(2)} ms | first p99 ${run.first.p99.toFixed(2)} ms, last p99 ${run.last.p99.toFixed(2)} ms | achieved ${run.achievedRps.toFixed(0)} req/s, send lag p99 ${run.sendLagP99Ms.toFixed(2)} ms | ${cpu} | first p99 <= ${pair.latency.boundMs} ms ${run.first.p99 <= pair.latency.boundMs ? 'met' : 'MISSED'} | ${run.bad} |`,
           `|  | refined rankings by model or degraded reason: ${Object.entries(run.tags).map(([tag, n]) => `${tag} ${n}`).join(', ')} | | | | | | | |`,
         );
       }
@@ -186,7 +201,7 @@ const noiseAfter = probeHostNoise(pinning);
 process.stdout.write(
   `\n# Hot-path targets, ${new Date().toISOString()}\n\n` +
     `Node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} cores); ${pinning.note}. Catalog ${items} items. ` +
-    `${rounds} rounds of ${seconds} s closed loops per side, alternating; ratio = median of per-round ratios (range in brackets); busy = the server's CPU use during its runs (median, percent of its one core: near 100 means the server, not the load, was the limit); CPU per request = busy time / requests, and its ratio (baseline / subject, per round) is what the throughput ratio would be were both saturated. ` +
+    `${rounds} rounds of ${seconds} s closed loops per side, alternating; ratio = median of per-round ratios (range in brackets); busy = the server's CPU use during its runs (median, percent of its one core: near 100 means the server, not the load, was the limit); CPU per request = busy time / requests, and its ratio (baseline / subject, per round) is what the throughput ratio would be were both saturated; on the open-loop rows that column is the server's CPU over the loop (requests that arrive one at a time cost more each than a closed loop's). ` +
     `Took ${((performance.now() - startedAt) / 60_000).toFixed(1)} min. Before: ${describeHostNoise(noiseBefore)}; after: ${noiseAfter.stolenPercent.toFixed(1)}%, longest ${noiseAfter.maxGapMs.toFixed(2)} ms.\n\n` +
     `| pair | subject | baseline | subject req/s | baseline req/s | ratio | CPU per request: subject vs baseline, ratio | target | bad |\n| --- | --- | --- | ---: | ---: | ---: | ---: | --- | ---: |\n` +
     `${lines.join('\n')}\n`,
