@@ -68,7 +68,11 @@ export class PrecomputedLists implements ReadonlyMap<string, readonly ScoredItem
 
   private slice(start: number, end: number): ScoredItemId[] {
     const list = new Array<ScoredItemId>(end - start);
-    for (let i = start; i < end; i++) list[i - start] = { itemId: this.itemIds[this.rows[i]!]!, score: this.scores[i]! };
+    for (let i = start; i < end; i++) {
+      const row = this.rows[i]!;
+      // The row rides along as the feature read's hint (ScoredItemId.row): the catalog order is `itemIds`'.
+      list[i - start] = { itemId: this.itemIds[row]!, score: this.scores[i]!, row };
+    }
     return list;
   }
 }
