@@ -34,7 +34,9 @@ export async function refineCandidates(
   if (!set.viewer) return { ok: false, reason: 'COLD_START' };
   try {
     const ids = set.candidates.map((c) => c.itemId);
-    const rowHints = Int32Array.from(set.candidates, (c) => c.row ?? -1);
+    // A loop, not Int32Array.from: from() with a map function iterates (an object per element).
+    const rowHints = new Int32Array(ids.length);
+    for (let i = 0; i < ids.length; i++) rowHints[i] = set.candidates[i]!.row ?? -1;
     const features = await raceDeadline(readFeatures(ids, rowHints), deadline);
     const cols = featureCount(set.viewer.user.length);
     const rows: number[] = []; // candidate positions that have features
