@@ -27,6 +27,15 @@ export interface SweepResult {
 /** Fractions of the closed-loop throughput tried upward, then downward when even the first fails. */
 const UP = [0.5, 0.7, 0.85, 1, 1.15];
 const DOWN = [0.25, 0.1, 0.03];
+/**
+ * Then halvings of the gap between the highest sustained rate and the lowest failed one above
+ * it. Without them a server that fails at half its closed-loop rate was credited a quarter of
+ * it. Requests that arrive one at a time cost more than a closed loop's, so a fast server whose
+ * closed loop batches well often lands there.
+ */
+const REFINE_STEPS = 2;
+/** A gap narrower than this share of the sustained rate is not halved further. */
+const REFINE_MIN_GAP = 0.05;
 const SETTLE_MS = 500;
 /** Runs stretch (up to twice their length) to hold this many requests, so a p99 is not just the maximum. */
 const MIN_STEP_REQUESTS = 100;
@@ -54,7 +63,8 @@ async function quiesce(target: Target, operation: Operation): Promise<void> {
 
 /**
  * Open-loop steps around the closed-loop estimate: upward until one is not sustained (twice),
- * and when the first already fails, downward until one is; then the latency run at half the
+ * and when the first already fails, downward until one is; then up to REFINE_STEPS halvings
+ * between the highest sustained and the lowest failed rate; then the latency run at half the
  * highest sustained rate.
  */
 export async function rateSweep(
@@ -78,14 +88,20 @@ export async function rateSweep(
     return ok;
   };
   // A failed step is tried once more: on a shared machine one stall of a neighbour can sink it.
-  const step = async (fraction: number): Promise<boolean> => {
-    const rate = Math.max(1, Math.round(estimateRps * fraction));
+  let lowestFailed = Number.POSITIVE_INFINITY;
+  const stepAt = async (rate: number): Promise<boolean> => {
     const ok = (await attempt(rate)) || (await attempt(rate));
     if (ok) best = Math.max(best, rate);
+    else lowestFailed = Math.min(lowestFailed, rate);
     return ok;
   };
+  const step = (fraction: number) => stepAt(Math.max(1, Math.round(estimateRps * fraction)));
   for (const fraction of UP) if (!(await step(fraction))) break;
   if (best === 0) for (const fraction of DOWN) if (await step(fraction)) break;
+  for (let i = 0; i < REFINE_STEPS && best > 0 && lowestFailed > best; i++) {
+    if (lowestFailed - best <= Math.max(1, REFINE_MIN_GAP * best)) break;
+    await stepAt(Math.round((best + lowestFailed) / 2));
+  }
   const halfRate = Math.max(1, Math.round((best || estimateRps * DOWN[DOWN.length - 1]!) / 2));
   const atHalf = await runAt(halfRate, lengthS(halfRate, timing.measureS, MIN_MEASURE_REQUESTS));
   log(`  at ${halfRate} req/s (half): p50 ${atHalf.last.p50.toFixed(2)}, p99 ${atHalf.last.p99.toFixed(2)}, p99.9 ${atHalf.last.p999.toFixed(2)} ms, bad ${atHalf.bad}`);
