@@ -72,6 +72,8 @@ export const resolvers: Resolvers = {
     explanation: async (entry, _args, { loaders }) => explain(entry, await loaders.item.load(entry.itemId)),
   },
   Item: {
-    genres: (item) => [...item.genres],
+    // The list as read: every catalog read builds a fresh one, and execution only reads it (a copy
+    // per item per payload was ~7 KB of each HomeFeed payload's garbage).
+    genres: (item) => item.genres as string[],
   },
 };
