@@ -25,6 +25,7 @@ export async function refineCandidates(
   /**
    * The candidates' features in one read. Not a DataLoader: nothing else in a request reads
    * these hundreds of keys, and a loader's promise and cache entry per key cost more than the read.
+   * `rowHints[i]` is candidate i's catalog row, or -1 (see `FeatureStore.getItemFeatures`).
    */
   readFeatures: (itemIds: readonly string[], rowHints: ArrayLike<number>) => Promise<readonly (ItemFeatures | null)[]>,
   deadline: Deadline,

@@ -24,8 +24,8 @@ export interface ScoredItemId {
   readonly itemId: string;
   readonly score: number;
   /**
-   * The item's row in the catalog order the candidate index was built over (its key there),
-   * when the index knows it: a row hint for `getItemFeatures`.
+   * The item's row in the catalog order, when whoever made the entry knows it (the candidate
+   * index's key, a precomputed list's stored row): a row hint for `getItemFeatures`.
    */
   readonly row?: number;
 }
