@@ -1,6 +1,7 @@
 import type { Catalog, CatalogItem } from '../ports/catalog.ts';
 import type { DeadLetter, EventLog, EventLogCounts, NewSessionEvent } from '../ports/event-log.ts';
-import type { FeatureStore, ItemFeatures, ScoredItemId, UserFeatures } from '../ports/feature-store.ts';
+import type { FeatureStore, ItemFeatureColumns, ItemFeatures, ScoredItemId, UserFeatures } from '../ports/feature-store.ts';
+import { readItemFeatureColumns } from '../pipeline/item-feature-columns.ts';
 import type { SessionState, SessionStore } from '../ports/session-store.ts';
 import type { TrendingSource } from '../ports/trending.ts';
 import type { StoreBreaker } from './resilient-breaker.ts';
@@ -40,6 +41,10 @@ export class ResilientFeatureStore implements FeatureStore {
 
   getItemFeatures(itemIds: readonly string[], rowHints?: ArrayLike<number>): Promise<(ItemFeatures | null)[]> {
     return this.orFallback('item features', (store) => store.getItemFeatures(itemIds, rowHints));
+  }
+
+  getItemFeatureColumns(itemIds: readonly string[], rowHints?: ArrayLike<number>): Promise<ItemFeatureColumns> {
+    return this.orFallback('item features', (store) => readItemFeatureColumns(store, itemIds, rowHints));
   }
 
   getPrecomputed(userId: string): Promise<readonly ScoredItemId[] | null> {

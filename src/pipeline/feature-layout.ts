@@ -63,45 +63,64 @@ export function genreAffinity(profile: Float32Array, genreMask: number): number 
   return count === 0 ? 0 : sum / count;
 }
 
-/**
- * Writes one row at `row * featureCount(d)` in `out`. Runs once per candidate (500 a request):
- * allocation-free, the two copied blocks copied whole, and the two sums in one loop so
- * they run side by side; each sum still adds in index order, so rows are the same to the bit.
- */
+/** Writes one row at `row * featureCount(d)` in `out`, from one item's inputs (training, tests). */
 export function writeFeatureRow(out: Float32Array, row: number, viewer: ViewerInputs, item: ItemInputs): void {
-  const user = viewer.user;
-  const vector = item.vector;
-  const d = user.length;
   // A vector of another length would copy over the next block (the matrix is reused: no NaN would show it).
-  if (vector.length !== d) throw new RangeError(`item vector has ${vector.length} dimensions, the viewer's has ${d}`);
+  if (item.vector.length !== viewer.user.length) throw new RangeError(`item vector has ${item.vector.length} dimensions, the viewer's has ${viewer.user.length}`);
+  writeFeatureRowFrom(out, row, viewer, item.vector, 0, item.popularity, item.genreMask, item.year ?? Number.NaN);
+}
+
+/**
+ * `writeFeatureRow` over columns (the refined pass: 500 rows a request): the item's vector is
+ * `vectors[start]` on for d values, `year` NaN when unknown. Allocation-free; the user block is
+ * copied whole, and the two sums run in one loop, side by side, each still adding in index
+ * order, so rows are the same to the bit.
+ */
+export function writeFeatureRowFrom(
+  out: Float32Array,
+  row: number,
+  viewer: ViewerInputs,
+  vectors: Float32Array,
+  start: number,
+  popularity: number,
+  genreMask: number,
+  year: number,
+): void {
+  const user = viewer.user;
+  const d = user.length;
+  if (start < 0 || start + d > vectors.length) throw new RangeError(`no ${d}-dimensional vector at ${start} of ${vectors.length}`);
   const base = row * featureCount(d);
   out.set(user, base);
-  out.set(vector, base + d);
+  const items = base + d;
   const products = base + 2 * d;
   let dot = 0;
   let sessionSimilarity = 0;
   const session = viewer.sessionDirection;
   if (session) {
     for (let j = 0; j < d; j++) {
-      const v = vector[j]!;
+      const v = vectors[start + j]!;
       const p = user[j]! * v;
+      out[items + j] = v;
       out[products + j] = p;
       dot += p;
       sessionSimilarity += session[j]! * v;
     }
   } else {
     for (let j = 0; j < d; j++) {
-      const p = user[j]! * vector[j]!;
+      const v = vectors[start + j]!;
+      const p = user[j]! * v;
+      out[items + j] = v;
       out[products + j] = p;
       dot += p;
     }
   }
+  const hasYear = !Number.isNaN(year);
   const tail = base + 3 * d;
   out[tail] = dot;
-  out[tail + 1] = item.popularity;
-  out[tail + 2] = genreAffinity(viewer.genreProfile, item.genreMask);
-  out[tail + 3] = item.year === null ? 0 : Math.min(1, Math.max(0, (item.year - YEAR_MIN) / (YEAR_MAX - YEAR_MIN)));
-  out[tail + 4] = item.year === null ? 0 : 1;
+  out[tail + 1] = popularity;
+  out[tail + 2] = genreAffinity(viewer.genreProfile, genreMask);
+  out[tail + 3] = hasYear ? Math.min(1, Math.max(0, (year - YEAR_MIN) / (YEAR_MAX - YEAR_MIN))) : 0;
+  out[tail + 4] = hasYear ? 1 : 0;
   out[tail + 5] = Math.min(1, viewer.sessionWeight / SESSION_STRENGTH_FULL);
   out[tail + 6] = sessionSimilarity;
 }

@@ -5,6 +5,7 @@ import { Deadline } from './deadline.ts';
 import type { RequestLoaders } from './loaders.ts';
 import type { RankedItem, RankingResult } from './ranking-result.ts';
 import { hybridScorer } from './ranking-policy.ts';
+import { readItemFeatureColumns } from './item-feature-columns.ts';
 import { refineCandidates } from './refine.ts';
 import type { PipelineServices } from './services.ts';
 
@@ -74,7 +75,7 @@ export class FeedPlan {
       const scorer = hybridScorer(this.surface, this.services.ranker, this.services.remoteRanker);
       const ranker = this.services.ranker;
       const matrixOf = ranker.featureMatrix ? (length: number) => ranker.featureMatrix!(length) : undefined;
-      const outcome = await refineCandidates(set, this.first, scorer, (ids, rowHints) => this.services.featureStore.getItemFeatures(ids, rowHints), this.deadline, matrixOf);
+      const outcome = await refineCandidates(set, this.first, scorer, (ids, rowHints) => readItemFeatureColumns(this.services.featureStore, ids, rowHints), this.deadline, matrixOf);
       if (!outcome.ok) return this.coarseOf(set, outcome.reason);
       // Model-ranked, but from what was left when a store failed (the session, typically).
       const storeFailure = set.degradedReason ?? null;

@@ -2,8 +2,8 @@ import type { DegradedReason } from '../gateway/generated/resolvers-types.ts';
 import { RankerError } from '../ports/ranker.ts';
 import type { CandidateSet } from './candidates.ts';
 import { DeadlineExceededError, raceDeadline, type Deadline } from './deadline.ts';
-import { featureCount, writeFeatureRow } from './feature-layout.ts';
-import type { ItemFeatures } from '../ports/feature-store.ts';
+import { featureCount, writeFeatureRowFrom } from './feature-layout.ts';
+import type { ItemFeatureColumns } from '../ports/feature-store.ts';
 import type { RankedItem } from './ranking-result.ts';
 import type { Scorer } from './ranking-policy.ts';
 import { TopK } from './top-k.ts';
@@ -26,8 +26,9 @@ export async function refineCandidates(
    * The candidates' features in one read. Not a DataLoader: nothing else in a request reads
    * these hundreds of keys, and a loader's promise and cache entry per key cost more than the read.
    * `rowHints[i]` is candidate i's catalog row, or -1 (see `FeatureStore.getItemFeatures`).
+   * Columns, so that a store holding its vectors in one array hands them over without a view each.
    */
-  readFeatures: (itemIds: readonly string[], rowHints: ArrayLike<number>) => Promise<readonly (ItemFeatures | null)[]>,
+  readFeatures: (itemIds: readonly string[], rowHints: ArrayLike<number>) => Promise<ItemFeatureColumns>,
   deadline: Deadline,
   /** Where the feature matrix comes from (a ranker's reused buffers); it may hold old values. */
   matrixOf: (length: number) => Float32Array = (length) => new Float32Array(length),
@@ -42,10 +43,11 @@ export async function refineCandidates(
     const cols = featureCount(set.viewer.user.length);
     const rows: number[] = []; // candidate positions that have features
     const matrix = matrixOf(ids.length * cols); // every row passed on is written whole below
-    for (let i = 0; i < features.length; i++) {
-      const f = features[i];
-      if (!f) continue; // an item the store lost is left out, not fatal
-      writeFeatureRow(matrix, rows.length, set.viewer, f);
+    const { vectorStart, vectors, popularity, genreMask, year } = features;
+    for (let i = 0; i < ids.length; i++) {
+      const start = vectorStart[i]!;
+      if (start < 0) continue; // an item the store lost is left out, not fatal
+      writeFeatureRowFrom(matrix, rows.length, set.viewer, vectors, start, popularity[i]!, genreMask[i]!, year[i]!);
       rows.push(i);
     }
     if (rows.length === 0) return { ok: false, reason: 'BACKEND_UNAVAILABLE' };

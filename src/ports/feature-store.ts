@@ -20,6 +20,21 @@ export interface ItemFeatures {
   readonly year: number | null;
 }
 
+/**
+ * Item features of a batch in columns: what the refined pass reads for its ~500 candidates,
+ * without an object and a vector view per item (those were ~90 KB of each HomeFeed request's
+ * ~440 KB of garbage, in the sampling heap profiler).
+ */
+export interface ItemFeatureColumns {
+  /** Item i's vector is `vectors[vectorStart[i]]` on for the store's dimension; -1 when the store has no such item. */
+  readonly vectorStart: Int32Array;
+  readonly vectors: Float32Array;
+  readonly popularity: Float64Array;
+  readonly genreMask: Uint32Array;
+  /** NaN where the year is unknown. */
+  readonly year: Float64Array;
+}
+
 export interface ScoredItemId {
   readonly itemId: string;
   readonly score: number;
@@ -41,6 +56,12 @@ export interface FeatureStore {
    * checking the id there (a wrong hint costs only the lookup); others ignore it.
    */
   getItemFeatures(itemIds: readonly string[], rowHints?: ArrayLike<number>): Promise<(ItemFeatures | null)[]>;
+  /**
+   * The same reads in columns, for a store that can answer so without an object per item (the
+   * memory store: views into its own arrays). Absent: `readItemFeatureColumns` packs
+   * `getItemFeatures`' answer.
+   */
+  getItemFeatureColumns?(itemIds: readonly string[], rowHints?: ArrayLike<number>): Promise<ItemFeatureColumns>;
   /** Top-N list computed offline for head users; null for everyone else. */
   getPrecomputed(userId: string): Promise<readonly ScoredItemId[] | null>;
 }

@@ -31,6 +31,13 @@ export function traceFeatureStore(store: FeatureStore): FeatureStore {
       withSpan(SPAN.FEATURE_LOAD, { [ATTR.FEATURE_KIND]: 'user', [ATTR.FEATURE_KEYS]: ids.length }, () => store.getUserFeatures(ids)),
     getItemFeatures: (ids: readonly string[], rowHints?: ArrayLike<number>) =>
       withSpan(SPAN.FEATURE_LOAD, { [ATTR.FEATURE_KIND]: 'item', [ATTR.FEATURE_KEYS]: ids.length }, () => store.getItemFeatures(ids, rowHints)),
+    // Only where the store has columns of its own: elsewhere readItemFeatureColumns packs getItemFeatures (spanned above).
+    ...(store.getItemFeatureColumns
+      ? {
+          getItemFeatureColumns: (ids: readonly string[], rowHints?: ArrayLike<number>) =>
+            withSpan(SPAN.FEATURE_LOAD, { [ATTR.FEATURE_KIND]: 'item', [ATTR.FEATURE_KEYS]: ids.length }, () => store.getItemFeatureColumns!(ids, rowHints)),
+        }
+      : {}),
     getPrecomputed: (userId: string) =>
       withSpan(SPAN.FEATURE_LOAD, { [ATTR.FEATURE_KIND]: 'precomputed', [ATTR.FEATURE_KEYS]: 1 }, () => store.getPrecomputed(userId)),
   });

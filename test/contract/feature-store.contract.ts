@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Artifacts } from '../../src/offline/artifacts.ts';
 import type { FeatureStore } from '../../src/ports/feature-store.ts';
+import { readItemFeatureColumns } from '../../src/pipeline/item-feature-columns.ts';
 
 export interface ExpectedFeatures {
   userId: string;
@@ -61,6 +62,21 @@ export function featureStoreContract(
         expect(item!.year).toBe(expected.year);
       }
       expect(items[4]).toBeNull();
+    });
+
+    it('answers in columns what it answers per item (its own columns, or getItemFeatures packed)', async () => {
+      const { store, expected } = await open();
+      const ids = [expected.itemId, 'no-such-item', expected.itemId];
+      const perItem = await store.getItemFeatures(ids);
+      const columns = await readItemFeatureColumns(store, ids, Int32Array.of(7, 7, 3));
+      expect(columns.vectorStart[1]).toBe(-1);
+      for (const i of [0, 2]) {
+        const start = columns.vectorStart[i]!;
+        expect(Array.from(columns.vectors.subarray(start, start + store.dimension))).toEqual(Array.from(perItem[i]!.vector));
+        expect(columns.popularity[i]).toBe(perItem[i]!.popularity);
+        expect(columns.genreMask[i]).toBe(perItem[i]!.genreMask);
+        expect(columns.year[i]).toEqual(perItem[i]!.year ?? Number.NaN);
+      }
     });
 
     it('has vectors of its dimension', async () => {

@@ -59,7 +59,8 @@ describe('HomeFeed with @defer', () => {
     const callsBefore = ranker.calls;
     const rowsBefore = ranker.rows;
     await fetchIncremental(gw.graphqlUrl, homeFeedRequest(gw), 'multipart/mixed');
-    expect(gw.featureStoreCalls.get('getItemFeatures')).toBe(1);
+    expect(gw.featureStoreCalls.get('getItemFeatureColumns')).toBe(1);
+    expect(gw.featureStoreCalls.get('getItemFeatures')).toBeUndefined();
     expect(gw.featureStoreCalls.get('getUserFeatures')).toBe(1);
     expect(ranker.calls - callsBefore).toBe(1);
     expect(ranker.rows - rowsBefore).toBe(500);
@@ -73,6 +74,7 @@ describe('HomeFeed with @defer', () => {
     expect(res.body.data?.feed.coarse.items).toHaveLength(5);
     expect(ranker.calls).toBe(before);
     expect(gw.featureStoreCalls.get('getItemFeatures')).toBeUndefined();
+    expect(gw.featureStoreCalls.get('getItemFeatureColumns')).toBeUndefined();
   });
 
   it('ItemDetail never loads features and never ranks', async () => {

@@ -101,7 +101,7 @@ describe('Redis round trips per uncached HomeFeed', () => {
       expect(answer.waits).toBeLessThanOrEqual(MAX_ROUND_TRIPS);
       // One store call per kind: user features, session, precomputed list, candidate features,
       // and item metadata for the coarse page and for what the refined page added...
-      expect(answer.calls).toMatchObject({ 'featureStore.getUserFeatures': 1, 'sessions.get': 1, 'featureStore.getPrecomputed': 1, 'featureStore.getItemFeatures': 1 });
+      expect(answer.calls).toMatchObject({ 'featureStore.getUserFeatures': 1, 'sessions.get': 1, 'featureStore.getPrecomputed': 1, 'featureStore.getItemFeatureColumns': 1 });
       expect(answer.calls['catalog.getItems']).toBeGreaterThanOrEqual(1);
       expect(answer.calls['catalog.getItems']).toBeLessThanOrEqual(2);
       // ...each one command: MGET, HGETALL, GET. GET also reads `<prefix>:current`, which the

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { featureCount, FEATURE_NAMES_TAIL, SESSION_STRENGTH_FULL, writeFeatureRow, YEAR_MAX, YEAR_MIN, type ItemInputs, type ViewerInputs } from '../../src/pipeline/feature-layout.ts';
+import { featureCount, FEATURE_NAMES_TAIL, SESSION_STRENGTH_FULL, writeFeatureRow, writeFeatureRowFrom, YEAR_MAX, YEAR_MIN, type ItemInputs, type ViewerInputs } from '../../src/pipeline/feature-layout.ts';
 import { Random } from '../../src/offline/random.ts';
 
 const d = 8;
@@ -65,6 +65,29 @@ describe('writeFeatureRow', () => {
     const out = new Float32Array(featureCount(d)).fill(42);
     const wrong: ItemInputs = { ...items[0]!, vector: new Float32Array(d + 1) };
     expect(() => writeFeatureRow(out, 0, withSession, wrong)).toThrow(RangeError);
+    expect(out.every((x) => x === 42)).toBe(true);
+  });
+
+  it('writes the same row from columns: a vector at an offset of a shared array, NaN for an unknown year', () => {
+    const cols = featureCount(d);
+    const shared = new Float32Array(5 * d);
+    shared.set(items[0]!.vector, 3 * d);
+    shared.set(items[1]!.vector, d);
+    for (const viewer of [withSession, withoutSession]) {
+      const fromItems = new Float32Array(2 * cols);
+      const fromColumns = new Float32Array(2 * cols).fill(42);
+      items.forEach((item, row) => writeFeatureRow(fromItems, row, viewer, item));
+      writeFeatureRowFrom(fromColumns, 0, viewer, shared, 3 * d, items[0]!.popularity, items[0]!.genreMask, items[0]!.year!);
+      writeFeatureRowFrom(fromColumns, 1, viewer, shared, d, items[1]!.popularity, items[1]!.genreMask, Number.NaN);
+      expect([...fromColumns]).toEqual([...fromItems]);
+    }
+  });
+
+  it('refuses a start whose vector would run past the array', () => {
+    const out = new Float32Array(featureCount(d)).fill(42);
+    const shared = new Float32Array(2 * d);
+    expect(() => writeFeatureRowFrom(out, 0, withSession, shared, d + 1, 0, 0, 2000)).toThrow(RangeError);
+    expect(() => writeFeatureRowFrom(out, 0, withSession, shared, -1, 0, 0, 2000)).toThrow(RangeError);
     expect(out.every((x) => x === 42)).toBe(true);
   });
 });

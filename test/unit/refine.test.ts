@@ -5,7 +5,8 @@ import { featureCount, type ViewerInputs } from '../../src/pipeline/feature-layo
 import type { Scorer } from '../../src/pipeline/ranking-policy.ts';
 import { refineCandidates } from '../../src/pipeline/refine.ts';
 import { RankerError } from '../../src/ports/ranker.ts';
-import type { ItemFeatures } from '../../src/ports/feature-store.ts';
+import type { ItemFeatureColumns, ItemFeatures } from '../../src/ports/feature-store.ts';
+import { itemFeatureColumnsOf } from '../../src/pipeline/item-feature-columns.ts';
 
 const d = 4;
 const cols = featureCount(d);
@@ -18,11 +19,14 @@ function setOf(count: number): CandidateSet {
 }
 
 function featuresOf(popularity: readonly (number | null)[]) {
-  return async (ids: readonly string[]): Promise<(ItemFeatures | null)[]> =>
-    ids.map((id) => {
-      const p = popularity[Number(id.slice('item-'.length))];
-      return p === null || p === undefined ? null : { vector: Float32Array.of(0, 1, 0, 0), popularity: p, genreMask: 0, year: 2000 };
-    });
+  return async (ids: readonly string[]): Promise<ItemFeatureColumns> =>
+    itemFeatureColumnsOf(
+      ids.map((id): ItemFeatures | null => {
+        const p = popularity[Number(id.slice('item-'.length))];
+        return p === null || p === undefined ? null : { vector: Float32Array.of(0, 1, 0, 0), popularity: p, genreMask: 0, year: 2000 };
+      }),
+      d,
+    );
 }
 
 /** Scores each row by its popularity feature (column 3d + 1), as a model reading the matrix would. */

@@ -117,10 +117,12 @@ describe('ResilientFeatureStore', () => {
   it('answers from the primary while it works, and from the in-process copy while it fails', async () => {
     const healthy = new ResilientFeatureStore(store(1), store(2), new StoreBreaker({ callTimeoutMs: 1_000 }));
     expect((await healthy.getUserFeatures(['u']))[0]!.vector[0]).toBe(1);
+    expect((await healthy.getItemFeatureColumns(['i'])).popularity[0]).toBe(1);
     const down = new ResilientFeatureStore(failing, store(2), new StoreBreaker({ failureThreshold: 2, callTimeoutMs: 1_000 }));
     for (let i = 0; i < 4; i++) {
       expect((await down.getUserFeatures(['u']))[0]!.vector[0]).toBe(2);
       expect((await down.getItemFeatures(['i']))[0]!.popularity).toBe(2);
+      expect((await down.getItemFeatureColumns(['i'])).popularity[0]).toBe(2);
       expect(await down.getPrecomputed('u')).toEqual([{ itemId: '2', score: 1 }]);
     }
   });

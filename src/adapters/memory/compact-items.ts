@@ -61,6 +61,11 @@ export class CompactItems {
     return Number.isNaN(year) ? null : year;
   }
 
+  /** The year as stored: NaN when unknown. */
+  yearOrNaN(row: number): number {
+    return this.years[row]!;
+  }
+
   genres(row: number): string[] {
     const start = row === 0 ? 0 : this.genreEnds[row - 1]!;
     const genres: string[] = [];
