@@ -88,7 +88,7 @@ export function writeFeatureRowFrom(
 ): void {
   const user = viewer.user;
   const d = user.length;
-  if (start < 0 || start + d > vectors.length) throw new RangeError(`no ${d}-dimensional vector at ${start} of ${vectors.length}`);
+  if (!(start >= 0 && start + d <= vectors.length)) throw new RangeError(`no ${d}-dimensional vector at ${start} of ${vectors.length}`);
   const base = row * featureCount(d);
   out.set(user, base);
   const items = base + d;

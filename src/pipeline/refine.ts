@@ -44,6 +44,7 @@ export async function refineCandidates(
     const rows: number[] = []; // candidate positions that have features
     const matrix = matrixOf(ids.length * cols); // every row passed on is written whole below
     const { vectorStart, vectors, popularity, genreMask, year } = features;
+    if (vectorStart.length !== ids.length) throw new Error(`feature read answered ${vectorStart.length} items for ${ids.length}`);
     for (let i = 0; i < ids.length; i++) {
       const start = vectorStart[i]!;
       if (start < 0) continue; // an item the store lost is left out, not fatal

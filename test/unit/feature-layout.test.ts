@@ -88,6 +88,7 @@ describe('writeFeatureRow', () => {
     const shared = new Float32Array(2 * d);
     expect(() => writeFeatureRowFrom(out, 0, withSession, shared, d + 1, 0, 0, 2000)).toThrow(RangeError);
     expect(() => writeFeatureRowFrom(out, 0, withSession, shared, -1, 0, 0, 2000)).toThrow(RangeError);
+    expect(() => writeFeatureRowFrom(out, 0, withSession, shared, Number.NaN, 0, 0, 2000)).toThrow(RangeError);
     expect(out.every((x) => x === 42)).toBe(true);
   });
 });

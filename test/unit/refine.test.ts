@@ -78,7 +78,7 @@ describe('refineCandidates', () => {
     expect(seen).toEqual([12, -1, 0]);
   });
 
-  it('says why the coarse order stands: cold start, no features, a missed deadline, a failed ranker', async () => {
+  it('says why the coarse order stands: cold start, no features, a missed deadline, a failed ranker, a short feature answer', async () => {
     const cold = await refineCandidates({ ...setOf(3), viewer: null }, 2, byPopularity, featuresOf([1, 1, 1]), later());
     expect(cold).toEqual({ ok: false, reason: 'COLD_START' });
     const lost = await refineCandidates(setOf(2), 2, byPopularity, featuresOf([null, null]), later());
@@ -90,5 +90,7 @@ describe('refineCandidates', () => {
     };
     const overloaded = await refineCandidates(setOf(2), 2, failing, featuresOf([1, 1]), later());
     expect(overloaded).toEqual({ ok: false, reason: 'OVERLOADED' });
+    const short = await refineCandidates(setOf(3), 2, byPopularity, (ids) => featuresOf([1, 1, 1])(ids.slice(1)), later());
+    expect(short).toEqual({ ok: false, reason: 'BACKEND_UNAVAILABLE' });
   });
 });
