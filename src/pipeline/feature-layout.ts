@@ -95,24 +95,15 @@ export function writeFeatureRowFrom(
   const products = base + 2 * d;
   let dot = 0;
   let sessionSimilarity = 0;
-  const session = viewer.sessionDirection;
-  if (session) {
-    for (let j = 0; j < d; j++) {
-      const v = vectors[start + j]!;
-      const p = user[j]! * v;
-      out[items + j] = v;
-      out[products + j] = p;
-      dot += p;
-      sessionSimilarity += session[j]! * v;
-    }
-  } else {
-    for (let j = 0; j < d; j++) {
-      const v = vectors[start + j]!;
-      const p = user[j]! * v;
-      out[items + j] = v;
-      out[products + j] = p;
-      dot += p;
-    }
+  // Without a session the second sum runs over zeros: +0 exactly, as if skipped, and one loop.
+  const session = viewer.sessionDirection ?? zeros(d);
+  for (let j = 0; j < d; j++) {
+    const v = vectors[start + j]!;
+    const p = user[j]! * v;
+    out[items + j] = v;
+    out[products + j] = p;
+    dot += p;
+    sessionSimilarity += session[j]! * v;
   }
   const hasYear = !Number.isNaN(year);
   const tail = base + 3 * d;
@@ -123,4 +114,11 @@ export function writeFeatureRowFrom(
   out[tail + 4] = hasYear ? 1 : 0;
   out[tail + 5] = Math.min(1, viewer.sessionWeight / SESSION_STRENGTH_FULL);
   out[tail + 6] = sessionSimilarity;
+}
+
+let zeroVector = new Float32Array(0);
+/** A vector of at least d zeros, kept between rows. */
+function zeros(d: number): Float32Array {
+  if (zeroVector.length < d) zeroVector = new Float32Array(d);
+  return zeroVector;
 }
