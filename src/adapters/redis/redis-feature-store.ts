@@ -1,4 +1,4 @@
-import type { FeatureStore, ItemFeatures, ScoredItemId, UserFeatures } from '../../ports/feature-store.ts';
+import type { FeatureStore, ItemFeatureColumns, ItemFeatures, ScoredItemId, UserFeatures } from '../../ports/feature-store.ts';
 import type { RedisClient } from './redis-connection.ts';
 import { ServingVersion, VERSION_POLL_MS, keys, mgetBuffers } from './redis-keys.ts';
 import type { VersionMeta } from './redis-keys.ts';
@@ -25,7 +25,7 @@ export function encodeItemFeatures(features: ItemFeatures): Buffer {
 }
 
 export function decodeItemFeatures(bytes: Buffer, dimension: number): ItemFeatures {
-  if (bytes.byteLength !== dimension * 4 + ITEM_TAIL_BYTES) throw new Error(`item features of ${bytes.byteLength} bytes, expected ${dimension * 4 + ITEM_TAIL_BYTES}`);
+  checkItemBytes(bytes, dimension);
   const year = bytes.readInt32LE(dimension * 4 + 12);
   return {
     vector: float32At(bytes, 0, dimension),
@@ -33,6 +33,37 @@ export function decodeItemFeatures(bytes: Buffer, dimension: number): ItemFeatur
     genreMask: bytes.readUInt32LE(dimension * 4 + 8),
     year: year === YEAR_NONE ? null : year,
   };
+}
+
+/**
+ * A batch of item values (null: no such key) decoded into columns: every vector copied into one
+ * array (no Float32Array per item), the tail read in place.
+ */
+export function decodeItemFeatureColumns(values: readonly (Buffer | null)[], dimension: number): ItemFeatureColumns {
+  const n = values.length;
+  const vectorBytes = dimension * 4;
+  const vectors = new Float32Array(n * dimension);
+  const into = Buffer.from(vectors.buffer); // a view, for Buffer.copy (no object per item)
+  const columns = { vectorStart: new Int32Array(n), vectors, popularity: new Float64Array(n), genreMask: new Uint32Array(n), year: new Float64Array(n) };
+  for (let i = 0; i < n; i++) {
+    const bytes = values[i];
+    if (!bytes) {
+      columns.vectorStart[i] = -1;
+      continue;
+    }
+    checkItemBytes(bytes, dimension);
+    bytes.copy(into, i * vectorBytes, 0, vectorBytes);
+    columns.vectorStart[i] = i * dimension;
+    columns.popularity[i] = bytes.readDoubleLE(vectorBytes);
+    columns.genreMask[i] = bytes.readUInt32LE(vectorBytes + 8);
+    const year = bytes.readInt32LE(vectorBytes + 12);
+    columns.year[i] = year === YEAR_NONE ? Number.NaN : year;
+  }
+  return columns;
+}
+
+function checkItemBytes(bytes: Buffer, dimension: number): void {
+  if (bytes.byteLength !== dimension * 4 + ITEM_TAIL_BYTES) throw new Error(`item features of ${bytes.byteLength} bytes, expected ${dimension * 4 + ITEM_TAIL_BYTES}`);
 }
 
 export function encodeUserFeatures(features: UserFeatures): Buffer {
@@ -104,9 +135,21 @@ export class RedisFeatureStore implements FeatureStore {
   }
 
   async getItemFeatures(itemIds: readonly string[]): Promise<(ItemFeatures | null)[]> {
+    const { values, dimension } = await this.itemValues(itemIds);
+    return values.map((bytes) => (bytes ? decodeItemFeatures(bytes, dimension) : null));
+  }
+
+  /** The same read, decoded into columns (the refined pass's 500 candidates). */
+  async getItemFeatureColumns(itemIds: readonly string[]): Promise<ItemFeatureColumns> {
+    const { values, dimension } = await this.itemValues(itemIds);
+    return decodeItemFeatureColumns(values, dimension);
+  }
+
+  /** The items' values in one MGET (per bucket on a Cluster), read from one serving version. */
+  private async itemValues(itemIds: readonly string[]): Promise<{ values: (Buffer | null)[]; dimension: number }> {
     const meta = this.meta;
     const values = await mgetBuffers(this.redis, itemIds, (id) => keys.itemFeatures(this.prefix, meta.version, meta.itemBuckets, id), meta.itemBuckets);
-    return values.map((bytes) => (bytes ? decodeItemFeatures(bytes, meta.dimension) : null));
+    return { values, dimension: meta.dimension };
   }
 
   async getPrecomputed(userId: string): Promise<readonly ScoredItemId[] | null> {
