@@ -65,7 +65,7 @@ export function genreAffinity(profile: Float32Array, genreMask: number): number 
 
 /** Writes one row at `row * featureCount(d)` in `out`, from one item's inputs (training, tests). */
 export function writeFeatureRow(out: Float32Array, row: number, viewer: ViewerInputs, item: ItemInputs): void {
-  // A vector of another length would copy over the next block (the matrix is reused: no NaN would show it).
+  // A vector of another length breaks the store's or the model's contract: refuse it rather than truncate it.
   if (item.vector.length !== viewer.user.length) throw new RangeError(`item vector has ${item.vector.length} dimensions, the viewer's has ${viewer.user.length}`);
   writeFeatureRowFrom(out, row, viewer, item.vector, 0, item.popularity, item.genreMask, item.year ?? Number.NaN);
 }
