@@ -39,8 +39,8 @@ export class ResilientFeatureStore implements FeatureStore {
     return this.orFallback('user features', (store) => store.getUserFeatures(userIds));
   }
 
-  getItemFeatures(itemIds: readonly string[], rowHints?: ArrayLike<number>): Promise<(ItemFeatures | null)[]> {
-    return this.orFallback('item features', (store) => store.getItemFeatures(itemIds, rowHints));
+  getItemFeatures(itemIds: readonly string[]): Promise<(ItemFeatures | null)[]> {
+    return this.orFallback('item features', (store) => store.getItemFeatures(itemIds));
   }
 
   getItemFeatureColumns(itemIds: readonly string[], rowHints?: ArrayLike<number>): Promise<ItemFeatureColumns> {

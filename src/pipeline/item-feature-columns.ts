@@ -6,7 +6,7 @@ import type { FeatureStore, ItemFeatureColumns, ItemFeatures } from '../ports/fe
  */
 export function readItemFeatureColumns(store: FeatureStore, itemIds: readonly string[], rowHints?: ArrayLike<number>): Promise<ItemFeatureColumns> {
   if (store.getItemFeatureColumns) return store.getItemFeatureColumns(itemIds, rowHints);
-  return store.getItemFeatures(itemIds, rowHints).then((features) => itemFeatureColumnsOf(features, store.dimension));
+  return store.getItemFeatures(itemIds).then((features) => itemFeatureColumnsOf(features, store.dimension));
 }
 
 /** Packs per-item features (null: no such item) into columns; a vector of another dimension is refused. */

@@ -25,7 +25,7 @@ export async function refineCandidates(
   /**
    * The candidates' features in one read. Not a DataLoader: nothing else in a request reads
    * these hundreds of keys, and a loader's promise and cache entry per key cost more than the read.
-   * `rowHints[i]` is candidate i's catalog row, or -1 (see `FeatureStore.getItemFeatures`).
+   * `rowHints[i]` is candidate i's catalog row, or -1 (see `FeatureStore.getItemFeatureColumns`).
    * Columns, so that a store holding its vectors in one array hands them over without a view each.
    */
   readFeatures: (itemIds: readonly string[], rowHints: ArrayLike<number>) => Promise<ItemFeatureColumns>,

@@ -40,7 +40,7 @@ export interface ScoredItemId {
   readonly score: number;
   /**
    * The item's row in the catalog order, when whoever made the entry knows it (the candidate
-   * index's key, a precomputed list's stored row): a row hint for `getItemFeatures`.
+   * index's key, a precomputed list's stored row): a row hint for `getItemFeatureColumns`.
    */
   readonly row?: number;
 }
@@ -50,16 +50,13 @@ export interface FeatureStore {
   /** The genre list that genre profiles and masks index into. */
   readonly genres: readonly string[];
   getUserFeatures(userIds: readonly string[]): Promise<(UserFeatures | null)[]>;
-  /**
-   * `rowHints[i]`, when given, is where `itemIds[i]` may sit in the catalog order (see
-   * `ScoredItemId.row`; -1 for unknown). A store kept in that order may read that row after
-   * checking the id there (a wrong hint costs only the lookup); others ignore it.
-   */
-  getItemFeatures(itemIds: readonly string[], rowHints?: ArrayLike<number>): Promise<(ItemFeatures | null)[]>;
+  getItemFeatures(itemIds: readonly string[]): Promise<(ItemFeatures | null)[]>;
   /**
    * The same reads in columns, for a store that can answer so without an object per item (the
    * memory store: views into its own arrays). Absent: `readItemFeatureColumns` packs
-   * `getItemFeatures`' answer.
+   * `getItemFeatures`' answer. `rowHints[i]`, when given, is where `itemIds[i]` may sit in the
+   * catalog order (see `ScoredItemId.row`; -1 for unknown): a store kept in that order may read
+   * that row after checking the id there (a wrong hint costs only the lookup); others ignore it.
    */
   getItemFeatureColumns?(itemIds: readonly string[], rowHints?: ArrayLike<number>): Promise<ItemFeatureColumns>;
   /** Top-N list computed offline for head users; null for everyone else. */

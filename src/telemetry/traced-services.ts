@@ -29,8 +29,8 @@ export function traceFeatureStore(store: FeatureStore): FeatureStore {
   return decorate(store, {
     getUserFeatures: (ids: readonly string[]) =>
       withSpan(SPAN.FEATURE_LOAD, { [ATTR.FEATURE_KIND]: 'user', [ATTR.FEATURE_KEYS]: ids.length }, () => store.getUserFeatures(ids)),
-    getItemFeatures: (ids: readonly string[], rowHints?: ArrayLike<number>) =>
-      withSpan(SPAN.FEATURE_LOAD, { [ATTR.FEATURE_KIND]: 'item', [ATTR.FEATURE_KEYS]: ids.length }, () => store.getItemFeatures(ids, rowHints)),
+    getItemFeatures: (ids: readonly string[]) =>
+      withSpan(SPAN.FEATURE_LOAD, { [ATTR.FEATURE_KIND]: 'item', [ATTR.FEATURE_KEYS]: ids.length }, () => store.getItemFeatures(ids)),
     // Only where the store has columns of its own: elsewhere readItemFeatureColumns packs getItemFeatures (spanned above).
     ...(store.getItemFeatureColumns
       ? {

@@ -43,9 +43,9 @@ export class MemoryFeatureStore implements FeatureStore {
     });
   }
 
-  async getItemFeatures(itemIds: readonly string[], rowHints?: ArrayLike<number>): Promise<(ItemFeatures | null)[]> {
-    return itemIds.map((id, i) => {
-      const row = this.rowOf(id, rowHints?.[i]);
+  async getItemFeatures(itemIds: readonly string[]): Promise<(ItemFeatures | null)[]> {
+    return itemIds.map((id) => {
+      const row = this.items.rowOf(id);
       if (row === undefined) return null;
       // Made per read, not kept: 100,000 kept views would add ~20 ms to every full collection.
       return this.itemFeaturesAt(row);
