@@ -17,6 +17,7 @@ import { closedLoop } from './suite/closed-loop.ts';
 import { gatewayNodeFlags } from './suite/gateway-node-flags.ts';
 import { homeFeed, recordEvent } from './suite/operations.ts';
 import { pinLoadGenerator } from './suite/pinning.ts';
+import { median } from './suite/percentiles.ts';
 import { processCpuSeconds } from './suite/process-cpu.ts';
 
 const USAGE = `usage: npm run bench:ab -- --base <checkout> [--rounds 10] [--seconds 3] [--connections 4] [--items 100000]
@@ -100,12 +101,10 @@ try {
     log(`round ${round + 1}: base ${micros[0]!.toFixed(0)} us, this ${micros[1]!.toFixed(0)} us per request, base / this ${ratios.at(-1)!.toFixed(3)}`);
   }
   const sorted = [...ratios].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  const median = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
   process.stdout.write(
     `\nHomeFeed CPU per request, ${sides[0].dir} (base) against ${sides[1].dir} (this), ${items} items, ` +
       `${rounds} rounds of ${seconds} s closed loops at ${connections} connections; ${pinning.note}.\n` +
-      `median base / this ${median.toFixed(3)} (${sorted[0]!.toFixed(3)}-${sorted.at(-1)!.toFixed(3)}); above 1: this checkout is cheaper.\n`,
+      `median base / this ${median(ratios).toFixed(3)} (${sorted[0]!.toFixed(3)}-${sorted.at(-1)!.toFixed(3)}); above 1: this checkout is cheaper.\n`,
   );
 } finally {
   for (const server of servers) await server.stop();

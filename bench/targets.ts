@@ -14,6 +14,7 @@ import { targetOf } from './suite/http-client.ts';
 import { spreadOpenLoop } from './suite/spread-open-loop.ts';
 import { describeHostNoise, probeHostNoise } from './suite/host-noise.ts';
 import { pinLoadGenerator } from './suite/pinning.ts';
+import { median } from './suite/percentiles.ts';
 import { processCpuSeconds } from './suite/process-cpu.ts';
 import { plan, type Scenario } from './suite/plan.ts';
 
@@ -101,12 +102,6 @@ async function alone<T>(url: string, measure: () => Promise<T>): Promise<T> {
     for (const server of others) process.kill(server.pid, 'SIGCONT');
   }
 }
-
-const median = (xs: readonly number[]): number => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 
 /** The server's CPU time per answered request, in microseconds, from its busy percent of one core. */
 const cpuMicrosPerRequest = (busyPercent: number, rps: number): number => (busyPercent * 10_000) / rps;

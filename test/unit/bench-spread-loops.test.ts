@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { summarizeOpenLoops, type OpenLoopSamples } from '../../bench/suite/open-loop.ts';
 import { shares } from '../../bench/suite/pinned-children.ts';
+import { median } from '../../bench/suite/percentiles.ts';
 
 const run = (lasts: number[], extra: Partial<OpenLoopSamples> = {}): OpenLoopSamples => ({
   offeredRps: 100,
@@ -38,5 +39,13 @@ describe('spread load (bench)', () => {
     expect(merged.unfinished).toBe(1);
     expect(merged.firstBad).toBe('1 unanswered after the drain time');
     expect(merged.tags).toEqual({ 'ranker-light@1': 198, degraded: 2 });
+  });
+});
+
+describe('median (bench)', () => {
+  it('is the middle value, or the mean of the two middle ones, whatever the order', () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(median([1.2])).toBe(1.2);
   });
 });
