@@ -2,6 +2,13 @@ import { connect, type Socket } from 'node:net';
 import type { Target, Timed } from './http-client.ts';
 import { MultipartReader } from './multipart.ts';
 
+/** One keep-alive POST of `body` to the target, as the bytes sent on the wire. */
+export function httpRequestBytes(target: Target, body: string, headers: Readonly<Record<string, string>>): string {
+  let head = `POST ${target.path} HTTP/1.1\r\nhost: ${target.host}:${target.port}\r\nconnection: keep-alive\r\ncontent-length: ${Buffer.byteLength(body)}\r\n`;
+  for (const name in headers) head += `${name}: ${headers[name]}\r\n`;
+  return `${head}\r\n${body}`;
+}
+
 /**
  * The open loop's HTTP/1.1 client: keep-alive connections over raw sockets, each request one
  * prebuilt write, each answer parsed just enough (status, a few headers, Content-Length or
@@ -25,7 +32,7 @@ export class RawHttpPool {
   async send(body: string, headers: Readonly<Record<string, string>>, multipart: boolean, from: number): Promise<Timed> {
     const connection = await this.acquire();
     try {
-      return await connection.exchange(this.requestBytes(body, headers), multipart, from);
+      return await connection.exchange(httpRequestBytes(this.target, body, headers), multipart, from);
     } finally {
       this.release(connection);
     }
@@ -35,12 +42,6 @@ export class RawHttpPool {
     this.closed = true;
     for (const connection of this.all) connection.destroy();
     this.all.clear();
-  }
-
-  private requestBytes(body: string, headers: Readonly<Record<string, string>>): string {
-    let head = `POST ${this.target.path} HTTP/1.1\r\nhost: ${this.target.host}:${this.target.port}\r\nconnection: keep-alive\r\ncontent-length: ${Buffer.byteLength(body)}\r\n`;
-    for (const name in headers) head += `${name}: ${headers[name]}\r\n`;
-    return `${head}\r\n${body}`;
   }
 
   private acquire(): Promise<RawConnection> {
