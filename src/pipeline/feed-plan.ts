@@ -7,7 +7,6 @@ import type { RankedItem, RankingResult } from './ranking-result.ts';
 import { hybridScorer } from './ranking-policy.ts';
 import { readItemFeatureColumns } from './item-feature-columns.ts';
 import { refineCandidates } from './refine.ts';
-import { yieldToArrivals } from '../runtime/yield-to-arrivals.ts';
 import type { PipelineServices } from './services.ts';
 
 /**
@@ -44,7 +43,7 @@ export class FeedPlan {
    */
   candidates(): Promise<CandidateSet> {
     return (this.candidateSet ??= this.state().then(async (state) => {
-      if (searchesIndex(state)) await yieldToArrivals();
+      if (searchesIndex(state)) await nextTurn();
       return retrieveCandidates(state, this.services, { count: CANDIDATE_COUNT, coldStartCount: this.first });
     }));
   }
@@ -68,19 +67,15 @@ export class FeedPlan {
     return (this.refinedResult ??= this.candidates().then(async (set) => {
       // No viewer inputs because a store failed: nothing to rank with, and the reason is the outage, not a cold start.
       if (!set.viewer && set.degradedReason) return this.coarseOf(set, set.degradedReason);
-      // A turn of its own before the heavy synchronous work (the full search, or else the
+      // One turn of the event loop before the heavy synchronous work (the full search, or else the
       // feature rows): the coarse answer, which needs only promise jobs when the stores answer
-      // from memory, is written first, and so are those of requests that arrived meanwhile.
-      // Once only: after a search, the features are read in the same turn, beside the coarse
-      // page's item read when the stores are remote.
-      if (set.viewer && !searchesIndex(await this.state())) await yieldToArrivals();
+      // from memory, is written first. Once only: after a search, the features are read in the
+      // same turn, beside the coarse page's item read when the stores are remote.
+      if (set.viewer && !searchesIndex(await this.state())) await nextTurn();
       const scorer = hybridScorer(this.surface, this.services.ranker, this.services.remoteRanker);
       const ranker = this.services.ranker;
       const matrixOf = ranker.featureMatrix ? (length: number) => ranker.featureMatrix!(length) : undefined;
       const outcome = await refineCandidates(set, this.first, scorer, (ids, rowHints) => readItemFeatureColumns(this.services.featureStore, ids, rowHints), this.deadline, matrixOf);
-      // The ranked page is resolved, serialized and written in a turn of its own too (the
-      // ranker's answer came in the I/O phase, beside new requests).
-      await yieldToArrivals();
       if (!outcome.ok) return this.coarseOf(set, outcome.reason);
       // Model-ranked, but from what was left when a store failed (the session, typically).
       const storeFailure = set.degradedReason ?? null;
@@ -119,4 +114,9 @@ export class FeedPlan {
   private elapsedMs(): number {
     return Math.round((performance.now() - this.startedAt) * 1000) / 1000;
   }
+}
+
+/** Resolves on the next turn of the event loop, after pending I/O callbacks and promise jobs. */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
