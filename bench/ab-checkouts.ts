@@ -15,16 +15,25 @@ import { artifactsDirFor, ensureArtifacts } from './suite/artifacts-cache.ts';
 import { startChildServer, type ChildServer } from './suite/child-server.ts';
 import { closedLoop } from './suite/closed-loop.ts';
 import { gatewayNodeFlags } from './suite/gateway-node-flags.ts';
-import { homeFeed, recordEvent } from './suite/operations.ts';
+import { targetOf } from './suite/http-client.ts';
+import { nativeOpenLoop, nativeOpenLoopBinary } from './suite/native-open-loop.ts';
+import { openLoop } from './suite/open-loop.ts';
+import { homeFeed, recordEvent, type Operation } from './suite/operations.ts';
 import { pinLoadGenerator } from './suite/pinning.ts';
 import { median } from './suite/percentiles.ts';
 import { processCpuSeconds } from './suite/process-cpu.ts';
 
 const USAGE = `usage: npm run bench:ab -- --base <checkout> [--rounds 10] [--seconds 3] [--connections 4] [--items 100000]
+                        [--open-rate <req/s> [--open-seconds 8] [--stall-ms 0 --stall-every-ms 500]]
 
 HomeFeed CPU per request: the gateway of another checkout (--base; it needs its node_modules,
 e.g. a worktree: git worktree add /tmp/base <rev> && ln -s "$PWD/node_modules" /tmp/base/)
 against this one's, alternating closed loops; prints each round and the median ratio base / this.
+With --open-rate, each round also runs an open loop at that rate on each side (the other paused;
+the native generator when a C compiler is there) and compares their first-payload p99.
+--stall-ms stops the measured gateway (SIGSTOP) that long every --stall-every-ms during its open
+loop, the same for both sides: a model of the host stalls seen on shared machines, and of how
+each side recovers from the backlog they leave.
 `;
 
 const cli = parseCli(
@@ -35,6 +44,10 @@ const cli = parseCli(
     seconds: { type: 'string', default: '3' },
     connections: { type: 'string', default: '4' },
     items: { type: 'string', default: '100000' },
+    'open-rate': { type: 'string', default: '0' },
+    'open-seconds': { type: 'string', default: '8' },
+    'stall-ms': { type: 'string', default: '0' },
+    'stall-every-ms': { type: 'string', default: '500' },
     help: { type: 'boolean', short: 'h', default: false },
   },
   USAGE,
@@ -48,6 +61,10 @@ const rounds = Math.max(1, Number(cli.values.rounds));
 const seconds = Math.max(1, Number(cli.values.seconds));
 const connections = Math.max(1, Number(cli.values.connections));
 const items = Math.max(1000, Number(cli.values.items));
+const openRate = Math.max(0, Number(cli.values['open-rate']));
+const openSeconds = Math.max(1, Number(cli.values['open-seconds']));
+const stallMs = Math.max(0, Number(cli.values['stall-ms']));
+const stallEveryMs = Math.max(stallMs + 1, Number(cli.values['stall-every-ms']));
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
 const pinning = pinLoadGenerator();
@@ -69,6 +86,37 @@ async function start(dir: string): Promise<ChildServer> {
   });
 }
 
+/** First- and last-payload p99 of an open loop at `openRate`: the native generator when it builds, else the Node one. */
+const native = nativeOpenLoopBinary();
+async function openLoopTail(url: string, pid: number, operation: Operation, firstIndex: number): Promise<{ first: number; last: number; degraded: number }> {
+  const target = targetOf(url);
+  const stalls = stallMs > 0 ? setInterval(() => stall(pid), stallEveryMs) : undefined;
+  try {
+    return await openLoopTailOf(target, operation, firstIndex);
+  } finally {
+    clearInterval(stalls);
+  }
+}
+
+/** Stops the process for stallMs (a busy wait here: a timer on the load core could fire late). */
+function stall(pid: number): void {
+  process.kill(pid, 'SIGSTOP');
+  const until = performance.now() + stallMs;
+  while (performance.now() < until);
+  process.kill(pid, 'SIGCONT');
+}
+
+async function openLoopTailOf(target: ReturnType<typeof targetOf>, operation: Operation, firstIndex: number): Promise<{ first: number; last: number; degraded: number }> {
+  const shifted: Operation = { ...operation, request: (i) => operation.request(firstIndex + i) };
+  const run =
+    native.path !== null
+      ? await nativeOpenLoop(target, shifted, openRate, openSeconds, 2000, 512, { cores: pinning.loadCores.slice(0, 1) })
+      : await openLoop(target, shifted, openRate, openSeconds, 2000);
+  if (run.bad > 0) log(`  ${run.bad} bad answers in the open loop (${run.firstBad ?? ''})`);
+  const degraded = Object.entries(run.tags).reduce((n, [tag, count]) => n + (tag.startsWith('degraded') ? count : 0), 0);
+  return { first: run.first.p99, last: run.last.p99, degraded };
+}
+
 const servers: ChildServer[] = [];
 try {
   for (const side of sides) servers.push(await start(side.dir));
@@ -79,6 +127,7 @@ try {
   for (const url of urls) await closedLoop(url, feed, connections, 4);
 
   const ratios: number[] = [];
+  const tails: Array<{ first: number; last: number; degraded: number }[]> = [];
   let firstIndex = 0;
   for (let round = 0; round < rounds; round++) {
     const micros: number[] = [];
@@ -99,6 +148,22 @@ try {
     }
     ratios.push(micros[0]! / micros[1]!);
     log(`round ${round + 1}: base ${micros[0]!.toFixed(0)} us, this ${micros[1]!.toFixed(0)} us per request, base / this ${ratios.at(-1)!.toFixed(3)}`);
+    if (openRate > 0) {
+      const tail: { first: number; last: number; degraded: number }[] = [];
+      for (const i of order) {
+        const other = servers[1 - i]!;
+        process.kill(other.pid, 'SIGSTOP');
+        try {
+          tail[i] = await openLoopTail(urls[i]!, servers[i]!.pid, feed, firstIndex);
+          firstIndex += 100_000;
+        } finally {
+          process.kill(other.pid, 'SIGCONT');
+        }
+      }
+      tails.push(tail);
+      const [b, t] = tail as [(typeof tail)[0], (typeof tail)[0]];
+      log(`  open loop at ${openRate} req/s: first p99 base ${b.first.toFixed(2)} ms, this ${t.first.toFixed(2)} ms; last p99 ${b.last.toFixed(2)} / ${t.last.toFixed(2)} ms; degraded (checked answers) ${b.degraded} / ${t.degraded}`);
+    }
   }
   const sorted = [...ratios].sort((a, b) => a - b);
   process.stdout.write(
@@ -106,6 +171,15 @@ try {
       `${rounds} rounds of ${seconds} s closed loops at ${connections} connections; ${pinning.note}.\n` +
       `median base / this ${median(ratios).toFixed(3)} (${sorted[0]!.toFixed(3)}-${sorted.at(-1)!.toFixed(3)}); above 1: this checkout is cheaper.\n`,
   );
+  if (tails.length > 0) {
+    const pick = (side: number, key: 'first' | 'last') => tails.map((t) => t[side]![key]);
+    const tailRatios = tails.map((t) => t[0]!.first / t[1]!.first).sort((a, b) => a - b);
+    process.stdout.write(
+      `Open loops at ${openRate} req/s for ${openSeconds} s (${native.path !== null ? 'native' : 'Node'} generator${stallMs > 0 ? `, the gateway stopped ${stallMs} ms every ${stallEveryMs} ms` : ''}): first-payload p99 median base ${median(pick(0, 'first')).toFixed(2)} ms, ` +
+        `this ${median(pick(1, 'first')).toFixed(2)} ms; per round base / this median ${median(tailRatios).toFixed(2)} (${tailRatios[0]!.toFixed(2)}-${tailRatios.at(-1)!.toFixed(2)}); ` +
+        `last-payload p99 median base ${median(pick(0, 'last')).toFixed(2)} ms, this ${median(pick(1, 'last')).toFixed(2)} ms.\n`,
+    );
+  }
 } finally {
   for (const server of servers) await server.stop();
 }
