@@ -24,8 +24,12 @@ export interface SweepResult {
   readonly atHalf: OpenLoopResult;
 }
 
-/** Fractions of the closed-loop throughput tried upward, then downward when even the first fails. */
-const UP = [0.5, 0.7, 0.85, 1, 1.15];
+/**
+ * Fractions of the closed-loop throughput tried upward until one fails, then downward when even
+ * the first fails. Up to 3x: a closed loop of 16 connections can be bound by its own round trips
+ * (or by autocannon), and a generator that keeps its schedule then finds an open-loop rate above it.
+ */
+const UP = [0.5, 0.7, 0.85, 1, 1.15, 1.3, 1.5, 1.75, 2, 2.5, 3];
 const DOWN = [0.25, 0.1, 0.03];
 /**
  * Then halvings of the gap between the highest sustained rate and the lowest failed one above
@@ -98,7 +102,9 @@ export async function rateSweep(
   const step = (fraction: number) => stepAt(Math.max(1, Math.round(estimateRps * fraction)));
   for (const fraction of UP) if (!(await step(fraction))) break;
   if (best === 0) for (const fraction of DOWN) if (await step(fraction)) break;
-  for (let i = 0; i < REFINE_STEPS && best > 0 && lowestFailed > best; i++) {
+  // Only between a sustained and a failed step: when every step up held, the highest is the answer
+  // (halving towards an infinite failed rate asked for an infinite rate).
+  for (let i = 0; i < REFINE_STEPS && best > 0 && Number.isFinite(lowestFailed) && lowestFailed > best; i++) {
     if (lowestFailed - best <= Math.max(1, REFINE_MIN_GAP * best)) break;
     await stepAt(Math.round((best + lowestFailed) / 2));
   }

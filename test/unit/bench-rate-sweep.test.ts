@@ -46,4 +46,17 @@ describe('rateSweep (bench)', () => {
     expect(offered).toEqual([50, 70, 85, 100, 115, 115, 108, 112, 112, 54]);
     expect(sweep.maxSustainedRps).toBe(108);
   });
+
+  it('goes on up past the estimate while steps hold, and stops at the highest when all of them do', async () => {
+    const offered: number[] = [];
+    // The closed loop understated the server (capacity 160): 150 holds, 175 fails, 163 fails, 157 holds.
+    const above = await rateSweep(target, trivialFeedPersisted(), 100, timing, DEFAULT_RULE, () => {}, stepAgainst(160, offered));
+    expect(offered).toEqual([50, 70, 85, 100, 115, 130, 150, 175, 175, 163, 163, 157, 79]);
+    expect(above.maxSustainedRps).toBe(157);
+
+    offered.length = 0;
+    const all = await rateSweep(target, trivialFeedPersisted(), 100, timing, DEFAULT_RULE, () => {}, stepAgainst(1000, offered));
+    expect(offered).toEqual([50, 70, 85, 100, 115, 130, 150, 175, 200, 250, 300, 150]);
+    expect(all.maxSustainedRps).toBe(300);
+  });
 });
