@@ -9,6 +9,7 @@ import { parseCli } from '../src/cli/parse-cli.ts';
 import { artifactsDirFor, ensureArtifacts, modelsDirFor } from './suite/artifacts-cache.ts';
 import { latencySvg } from './suite/latency-svg.ts';
 import { measureServer } from './suite/measure-server.ts';
+import { nativeOpenLoopBinary } from './suite/native-open-loop.ts';
 import { FULL, QUICK, type Mode } from './suite/modes.ts';
 import { pinLoadGenerator } from './suite/pinning.ts';
 import { plan, type Scenario, type ServerSpec } from './suite/plan.ts';
@@ -16,7 +17,7 @@ import { DEFAULT_RULE } from './suite/rate-sweep.ts';
 import { markdownReport } from './suite/report-markdown.ts';
 import { TARGETS, type RunResult, type ScenarioResult } from './suite/results.ts';
 
-const USAGE = `usage: npm run bench -- [--quick] [--only <pattern>] [--concurrency 16] [--p99-bound 50] [--items n]
+const USAGE = `usage: npm run bench -- [--quick] [--only <pattern>] [--concurrency 16] [--p99-bound 50] [--items n] [--generator native|node]
 
 Starts each server in its own process on loopback and measures it: closed-loop throughput,
 an open-loop rate sweep for the maximum sustained rate, and latency at half of that rate.
@@ -28,6 +29,8 @@ Writes bench/results/<timestamp>.json, .md and .svg.
   --concurrency <n>  connections of the closed loop (default 16)
   --p99-bound <ms>   the sweep's p99 bound for a sustained rate (default ${DEFAULT_RULE.maxP99Ms})
   --items <n>        catalog size (default 100000, 20000 with --quick)
+  --generator <g>    what times the open loops: native (bench/native/open-loop.c, built with cc;
+                     the default when it builds) or node
   -h, --help         this text
 `;
 
@@ -42,6 +45,7 @@ const cli = parseCli(
     concurrency: { type: 'string', default: '16' },
     'p99-bound': { type: 'string', default: String(DEFAULT_RULE.maxP99Ms) },
     items: { type: 'string' },
+    generator: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
   USAGE,
@@ -65,9 +69,20 @@ const rule = { ...DEFAULT_RULE, maxP99Ms: positive('p99-bound', args['p99-bound'
 const only = args.only ? new RegExp(args.only, 'i') : null;
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
+const native = nativeOpenLoopBinary();
+if (args.generator !== undefined && args.generator !== 'native' && args.generator !== 'node') {
+  process.stderr.write(`--generator must be native or node, got "${args.generator}"\n\n${USAGE}`);
+  process.exit(2);
+}
+if (args.generator === 'native' && native.path === null) {
+  process.stderr.write(`--generator native: ${native.why}\n`);
+  process.exit(2);
+}
+const generator = (args.generator ?? (native.path !== null ? 'native' : 'node')) as 'native' | 'node';
 const startedAt = performance.now();
 const pinning = pinLoadGenerator();
 log(pinning.note);
+log(`open loops timed by the ${generator} generator${native.path === null ? ` (native unavailable: ${native.why})` : ''}`);
 const catalog = { dir: artifactsDirFor(mode.items), items: mode.items, users: CATALOG_USERS };
 const scenarios = plan(catalog).filter((s) => !only || only.test(s.id));
 if (scenarios.length === 0) {
@@ -81,7 +96,7 @@ const byServer = new Map<ServerSpec, Scenario[]>();
 for (const scenario of scenarios) byServer.set(scenario.server, [...(byServer.get(scenario.server) ?? []), scenario]);
 const measured: ScenarioResult[] = [];
 for (const [server, serverScenarios] of byServer) {
-  measured.push(...(await measureServer(server, serverScenarios, { mode, pinning, catalog, concurrency, rule, models: modelsDirFor(mode.items), log })));
+  measured.push(...(await measureServer(server, serverScenarios, { mode, pinning, catalog, concurrency, rule, models: modelsDirFor(mode.items), generator, log })));
 }
 
 const date = new Date().toISOString();
@@ -91,6 +106,7 @@ const result: RunResult = {
   node: process.version,
   cpu: `${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} cores)`,
   pinning: pinning.note,
+  generator,
   catalog: { items: mode.items, users: CATALOG_USERS },
   concurrency,
   warmupS: mode.warmupS,

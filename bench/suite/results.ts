@@ -29,6 +29,8 @@ export interface RunResult {
   readonly node: string;
   readonly cpu: string;
   readonly pinning: string;
+  /** Which load generator timed the open loops: 'native' (bench/native/open-loop.c) or 'node'. Absent in runs before it existed (node). */
+  readonly generator?: 'native' | 'node';
   readonly catalog: { readonly items: number; readonly users: number };
   readonly concurrency: number;
   readonly warmupS: number;
