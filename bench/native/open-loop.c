@@ -233,6 +233,14 @@ static void take_body(Connection *c, const char *bytes, size_t n, double at_ms) 
   }
 }
 
+/* Takes up to `*left` of the n bytes as body; returns how many it took. */
+static size_t take_counted(Connection *c, const char *bytes, size_t n, long *left, double at_ms) {
+  size_t take = (size_t)*left < n ? (size_t)*left : n;
+  take_body(c, bytes, take, at_ms);
+  *left -= (long)take;
+  return take;
+}
+
 /* Feeds received bytes to the parser; returns how many were used (the rest belong to nothing: an error). */
 static size_t parse(Connection *c, const char *bytes, size_t n, double at_ms, int *failed) {
   size_t i = 0;
@@ -251,10 +259,7 @@ static size_t parse(Connection *c, const char *bytes, size_t n, double at_ms, in
         break;
       }
       case BODY_LENGTH: {
-        size_t take = (size_t)c->content_left < n - i ? (size_t)c->content_left : n - i;
-        take_body(c, bytes + i, take, at_ms);
-        i += take;
-        c->content_left -= (long)take;
+        i += take_counted(c, bytes + i, n - i, &c->content_left, at_ms);
         if (c->content_left == 0) c->state = DONE;
         break;
       }
@@ -280,10 +285,7 @@ static size_t parse(Connection *c, const char *bytes, size_t n, double at_ms, in
         break;
       }
       case CHUNK_DATA: {
-        size_t take = (size_t)c->chunk_left < n - i ? (size_t)c->chunk_left : n - i;
-        take_body(c, bytes + i, take, at_ms);
-        i += take;
-        c->chunk_left -= (long)take;
+        i += take_counted(c, bytes + i, n - i, &c->chunk_left, at_ms);
         if (c->chunk_left == 0) c->state = CHUNK_CRLF;
         break;
       }
