@@ -16,7 +16,8 @@ import { startChildServer, type ChildServer } from './suite/child-server.ts';
 import { closedLoop } from './suite/closed-loop.ts';
 import { gatewayNodeFlags } from './suite/gateway-node-flags.ts';
 import { targetOf } from './suite/http-client.ts';
-import { nativeOpenLoop, nativeOpenLoopBinary } from './suite/native-open-loop.ts';
+import { nativeGeneratorMissing } from './suite/load-generator.ts';
+import { nativeOpenLoop } from './suite/native-open-loop.ts';
 import { openLoop } from './suite/open-loop.ts';
 import { homeFeed, recordEvent, type Operation } from './suite/operations.ts';
 import { pinLoadGenerator } from './suite/pinning.ts';
@@ -87,7 +88,7 @@ async function start(dir: string): Promise<ChildServer> {
 }
 
 /** First- and last-payload p99 of an open loop at `openRate`: the native generator when it builds, else the Node one. */
-const native = nativeOpenLoopBinary();
+const nativeMissing = nativeGeneratorMissing();
 async function openLoopTail(url: string, pid: number, operation: Operation, firstIndex: number): Promise<{ first: number; last: number; degraded: number }> {
   const target = targetOf(url);
   const stalls = stallMs > 0 ? setInterval(() => stall(pid), stallEveryMs) : undefined;
@@ -109,7 +110,7 @@ function stall(pid: number): void {
 async function openLoopTailOf(target: ReturnType<typeof targetOf>, operation: Operation, firstIndex: number): Promise<{ first: number; last: number; degraded: number }> {
   const shifted: Operation = { ...operation, request: (i) => operation.request(firstIndex + i) };
   const run =
-    native.path !== null
+    nativeMissing === null
       ? await nativeOpenLoop(target, shifted, openRate, openSeconds, 2000, 512, { cores: pinning.loadCores.slice(0, 1) })
       : await openLoop(target, shifted, openRate, openSeconds, 2000);
   if (run.bad > 0) log(`  ${run.bad} bad answers in the open loop (${run.firstBad ?? ''})`);
@@ -175,7 +176,7 @@ try {
     const pick = (side: number, key: 'first' | 'last') => tails.map((t) => t[side]![key]);
     const tailRatios = tails.map((t) => t[0]!.first / t[1]!.first).sort((a, b) => a - b);
     process.stdout.write(
-      `Open loops at ${openRate} req/s for ${openSeconds} s (${native.path !== null ? 'native' : 'Node'} generator${stallMs > 0 ? `, the gateway stopped ${stallMs} ms every ${stallEveryMs} ms` : ''}): first-payload p99 median base ${median(pick(0, 'first')).toFixed(2)} ms, ` +
+      `Open loops at ${openRate} req/s for ${openSeconds} s (${nativeMissing === null ? 'native' : 'Node'} generator${stallMs > 0 ? `, the gateway stopped ${stallMs} ms every ${stallEveryMs} ms` : ''}): first-payload p99 median base ${median(pick(0, 'first')).toFixed(2)} ms, ` +
         `this ${median(pick(1, 'first')).toFixed(2)} ms; per round base / this median ${median(tailRatios).toFixed(2)} (${tailRatios[0]!.toFixed(2)}-${tailRatios.at(-1)!.toFixed(2)}); ` +
         `last-payload p99 median base ${median(pick(0, 'last')).toFixed(2)} ms, this ${median(pick(1, 'last')).toFixed(2)} ms.\n`,
     );

@@ -9,7 +9,7 @@ import { parseCli } from '../src/cli/parse-cli.ts';
 import { artifactsDirFor, ensureArtifacts, modelsDirFor } from './suite/artifacts-cache.ts';
 import { latencySvg } from './suite/latency-svg.ts';
 import { measureServer } from './suite/measure-server.ts';
-import { nativeOpenLoopBinary } from './suite/native-open-loop.ts';
+import { nativeGeneratorMissing, type LoadGenerator } from './suite/load-generator.ts';
 import { FULL, QUICK, type Mode } from './suite/modes.ts';
 import { pinLoadGenerator } from './suite/pinning.ts';
 import { plan, type Scenario, type ServerSpec } from './suite/plan.ts';
@@ -69,20 +69,20 @@ const rule = { ...DEFAULT_RULE, maxP99Ms: positive('p99-bound', args['p99-bound'
 const only = args.only ? new RegExp(args.only, 'i') : null;
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
-const native = nativeOpenLoopBinary();
+const nativeMissing = nativeGeneratorMissing();
 if (args.generator !== undefined && args.generator !== 'native' && args.generator !== 'node') {
   process.stderr.write(`--generator must be native or node, got "${args.generator}"\n\n${USAGE}`);
   process.exit(2);
 }
-if (args.generator === 'native' && native.path === null) {
-  process.stderr.write(`--generator native: ${native.why}\n`);
+if (args.generator === 'native' && nativeMissing !== null) {
+  process.stderr.write(`--generator native: ${nativeMissing}\n`);
   process.exit(2);
 }
-const generator = (args.generator ?? (native.path !== null ? 'native' : 'node')) as 'native' | 'node';
+const generator: LoadGenerator = (args.generator as LoadGenerator | undefined) ?? (nativeMissing === null ? 'native' : 'node');
 const startedAt = performance.now();
 const pinning = pinLoadGenerator();
 log(pinning.note);
-log(`open loops timed by the ${generator} generator${native.path === null ? ` (native unavailable: ${native.why})` : ''}`);
+log(`open loops timed by the ${generator} generator${nativeMissing === null ? '' : ` (native unavailable: ${nativeMissing})`}`);
 const catalog = { dir: artifactsDirFor(mode.items), items: mode.items, users: CATALOG_USERS };
 const scenarios = plan(catalog).filter((s) => !only || only.test(s.id));
 if (scenarios.length === 0) {

@@ -11,8 +11,7 @@ import { artifactsDirFor, ensureArtifacts } from './suite/artifacts-cache.ts';
 import { startChildServer, type ChildServer } from './suite/child-server.ts';
 import { spreadClosedLoop } from './suite/spread-closed-loop.ts';
 import { targetOf } from './suite/http-client.ts';
-import { spreadOpenLoop } from './suite/spread-open-loop.ts';
-import { nativeOpenLoop, nativeOpenLoopBinary } from './suite/native-open-loop.ts';
+import { nativeGeneratorMissing, openLoopBy, type LoadGenerator } from './suite/load-generator.ts';
 import { describeHostNoise, probeHostNoise } from './suite/host-noise.ts';
 import { pinLoadGenerator } from './suite/pinning.ts';
 import { median } from './suite/percentiles.ts';
@@ -104,16 +103,11 @@ async function alone<T>(url: string, measure: () => Promise<T>): Promise<T> {
   }
 }
 
-/**
- * Which load generator times an open loop: the Node one (one process per load core), or the
- * native one (bench/native/open-loop.c, one thread per load core), whose own pauses are
- * microseconds where the Node one's are milliseconds. The 50-connection rows run both when a C
- * compiler is there, so the report shows how much of a tail is the generator's.
- */
-type LoadGenerator = 'node' | 'native';
-const native = nativeOpenLoopBinary();
-const generators: readonly LoadGenerator[] = native.path === null ? ['node'] : ['node', 'native'];
-if (native.path === null) log(`native open loop unavailable (${native.why}): the 50-connection rows use the Node generator only`);
+// The latency rows run with both generators when a C compiler is there, so the report shows how
+// much of a tail is the generator's own.
+const nativeMissing = nativeGeneratorMissing();
+const generators: readonly LoadGenerator[] = nativeMissing === null ? ['node', 'native'] : ['node'];
+if (nativeMissing !== null) log(`native open loop unavailable (${nativeMissing}): the latency rows use the Node generator only`);
 
 /** The server's CPU time per answered request, in microseconds, from its busy percent of one core. */
 const cpuMicrosPerRequest = (busyPercent: number, rps: number): number => (busyPercent * 10_000) / rps;
@@ -127,11 +121,7 @@ const cpuMicrosPerRequest = (busyPercent: number, rps: number): number => (busyP
 async function openLoopWithCpu(url: string, s: Scenario, rate: number, loopSeconds: number, maxSockets: number, generator: LoadGenerator = 'node') {
   const pid = servers.get(s.server.id)!.pid;
   const before = processCpuSeconds(pid);
-  const run = await alone(url, () =>
-    generator === 'native'
-      ? nativeOpenLoop(targetOf(url), s.operation, rate, loopSeconds, 2000, maxSockets, { cores: pinning.loadCores })
-      : spreadOpenLoop(targetOf(url), s, catalog, rate, loopSeconds, 2000, maxSockets, pinning.loadCores),
-  );
+  const run = await alone(url, () => openLoopBy(generator, targetOf(url), s, catalog, rate, loopSeconds, 2000, maxSockets, pinning.loadCores));
   const cpuSeconds = processCpuSeconds(pid) - before;
   return { run, cpu: `server busy ${((100 * cpuSeconds) / loopSeconds).toFixed(0)}%, ${((cpuSeconds * 1e6) / Math.max(1, run.sent)).toFixed(1)} us per request` };
 }

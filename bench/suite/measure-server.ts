@@ -1,8 +1,7 @@
 import { startChildServer, type ChildServer } from './child-server.ts';
 import { closedLoop } from './closed-loop.ts';
 import { spreadClosedLoop } from './spread-closed-loop.ts';
-import { spreadOpenLoop } from './spread-open-loop.ts';
-import { nativeOpenLoop } from './native-open-loop.ts';
+import { openLoopBy, type LoadGenerator } from './load-generator.ts';
 import { keepAliveAgent, send, targetOf, verdict } from './http-client.ts';
 import type { Mode } from './modes.ts';
 import type { Pinning } from './pinning.ts';
@@ -20,8 +19,8 @@ export interface MeasureOptions {
   readonly rule: SustainRule;
   /** The model repository for the inference server of remote scenarios. */
   readonly models: string;
-  /** The open loops' generator: the native one times tails the Node one blurs with its own (bench/native/open-loop.c). */
-  readonly generator: 'native' | 'node';
+  /** What times the open loops (the sweep and the latency run). */
+  readonly generator: LoadGenerator;
   readonly log: (line: string) => void;
 }
 
@@ -82,9 +81,7 @@ export async function measureServer(spec: ServerSpec, scenarios: readonly Scenar
       const { serverBusyPercent, ...closed } = await spreadClosedLoop(url, scenario, options.catalog, options.concurrency, mode.closedLoopS, pinning.loadCores, server.pid);
       log(`  closed loop, ${options.concurrency} connections: ${closed.rps.toFixed(0)} req/s (server busy ${serverBusyPercent.toFixed(0)}%), bad ${closed.bad}`);
       const sweep = await rateSweep(target, scenario.operation, closed.rps, { stepS: mode.sweepStepS, measureS: mode.measureS, drainMs: mode.drainMs }, options.rule, log, (rate, seconds) =>
-        options.generator === 'native'
-          ? nativeOpenLoop(target, scenario.operation, rate, seconds, mode.drainMs, 512, { cores: pinning.loadCores })
-          : spreadOpenLoop(target, scenario, options.catalog, rate, seconds, mode.drainMs, 512, pinning.loadCores),
+        openLoopBy(options.generator, target, scenario, options.catalog, rate, seconds, mode.drainMs, 512, pinning.loadCores),
       );
       results.push({
         id: scenario.id,

@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Target } from './http-client.ts';
 import { summarizeOpenLoops, type OpenLoopResult, type OpenLoopSamples } from './open-loop.ts';
@@ -24,7 +24,7 @@ const CHECKED_ANSWERS = 2000;
 export function nativeOpenLoopBinary(): { readonly path: string } | { readonly path: null; readonly why: string } {
   if (existsSync(NATIVE_OPEN_LOOP_BINARY) && statSync(NATIVE_OPEN_LOOP_BINARY).mtimeMs >= statSync(SOURCE).mtimeMs) return { path: NATIVE_OPEN_LOOP_BINARY };
   const compiler = process.env.CC || 'cc';
-  spawnSync('mkdir', ['-p', join(NATIVE_OPEN_LOOP_BINARY, '..')]);
+  mkdirSync(dirname(NATIVE_OPEN_LOOP_BINARY), { recursive: true });
   const built = spawnSync(compiler, ['-O2', '-pthread', '-o', NATIVE_OPEN_LOOP_BINARY, SOURCE], { encoding: 'utf8' });
   if (built.error) return { path: null, why: `${compiler}: ${built.error.message}` };
   if (built.status !== 0) return { path: null, why: `${compiler} failed: ${built.stderr.trim().slice(0, 300)}` };

@@ -1,3 +1,4 @@
+import type { LoadGenerator } from './load-generator.ts';
 import type { ClosedLoopResult } from './closed-loop.ts';
 import type { OpenLoopResult } from './open-loop.ts';
 import type { Section } from './plan.ts';
@@ -30,7 +31,7 @@ export interface RunResult {
   readonly cpu: string;
   readonly pinning: string;
   /** Which load generator timed the open loops: 'native' (bench/native/open-loop.c) or 'node'. Absent in runs before it existed (node). */
-  readonly generator?: 'native' | 'node';
+  readonly generator?: LoadGenerator;
   readonly catalog: { readonly items: number; readonly users: number };
   readonly concurrency: number;
   readonly warmupS: number;
