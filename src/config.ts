@@ -79,6 +79,14 @@ export interface ResponseCacheConfig {
   readonly ttlMs: Readonly<Record<Surface, number>>;
   /** Entries of the in-memory LRU (no REDIS_URL). */
   readonly maxEntries: number;
+  /**
+   * How long past its TTL an entry may still be served, and only while one request refreshes
+   * it (stale-while-revalidate); 0 = never stale. An invalidation is never served stale: it
+   * changes the key.
+   */
+  readonly staleMs: number;
+  /** How long a request waits for another request's miss of the same key before running its own. */
+  readonly missWaitMs: number;
 }
 
 /** The remote inference tier (Open Inference Protocol servers); off when `endpoints` is empty. */
@@ -155,6 +163,8 @@ export function loadConfig(env: Env = process.env): Config {
         CHECKOUT: int(env, 'RESPONSE_CACHE_TTL_CHECKOUT_MS', 0, 0, 86_400_000),
       },
       maxEntries: int(env, 'RESPONSE_CACHE_MAX_ENTRIES', 10_000, 1, 10_000_000),
+      staleMs: int(env, 'RESPONSE_CACHE_STALE_MS', 10_000, 0, 86_400_000),
+      missWaitMs: int(env, 'RESPONSE_CACHE_MISS_WAIT_MS', 200, 0, 60_000),
     },
     inference: {
       endpoints: endpoints(env, 'INFERENCE_ENDPOINTS'),

@@ -30,7 +30,7 @@ export function instruments(): Instruments {
   const created: Instruments = {
     rankingDuration: seconds(METRIC.RANKING_DURATION, 'Ranker score() calls by backend (local, remote) and outcome.'),
     degraded: m.createCounter(METRIC.DEGRADED, { description: 'Rankings answered degraded, by stage and reason.' }),
-    cacheLookups: m.createObservableCounter(METRIC.CACHE_LOOKUPS, { description: 'Response-cache lookups by result (hit, miss).' }),
+    cacheLookups: m.createObservableCounter(METRIC.CACHE_LOOKUPS, { description: 'Response-cache lookups by result (hit, stale, coalesced, miss).' }),
     cacheStores: m.createObservableCounter(METRIC.CACHE_STORES, { description: 'Response-cache writes by result (stored, not_stored).' }),
     breakerState: m.createObservableGauge(METRIC.BREAKER_STATE, { description: 'Circuit breaker of each inference endpoint: 0 closed, 1 half-open, 2 open.' }),
     endpointOutstanding: m.createObservableGauge(METRIC.ENDPOINT_OUTSTANDING, { description: 'ModelInfer calls in flight per inference endpoint.' }),

@@ -8,13 +8,15 @@ import { ATTR } from './names.ts';
 export const BREAKER_STATE_VALUE: Readonly<Record<BreakerStateName, number>> = { closed: 0, 'half-open': 1, open: 2 };
 
 /**
- * Exposes the response cache's counters (hits and misses, stored and not stored) as
- * observable counters, read at each collection. Returns the function that stops it.
+ * Exposes the response cache's counters (hits, stale hits, coalesced and plain misses, stored
+ * and not stored) as observable counters, read at each collection. Returns the function that stops it.
  */
 export function observeResponseCache(stats: ResponseCacheStats): () => void {
   const { cacheLookups, cacheStores } = instruments();
   const lookups = (result: ObservableResult): void => {
     result.observe(stats.hits, { [ATTR.RESULT]: 'hit' });
+    result.observe(stats.stale, { [ATTR.RESULT]: 'stale' });
+    result.observe(stats.coalesced, { [ATTR.RESULT]: 'coalesced' });
     result.observe(stats.misses, { [ATTR.RESULT]: 'miss' });
   };
   const stores = (result: ObservableResult): void => {

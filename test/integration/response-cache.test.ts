@@ -4,6 +4,8 @@ import { closeRedis, createRedis, parseRedisTarget, type RedisClient } from '../
 import { documentId, runPersisted, startTestGateway, type TestGateway } from '../fixtures/gateway-harness.ts';
 import { InstrumentedRanker } from '../fixtures/test-rankers.ts';
 
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+
 // The Redis variant runs against the shared Redis 7 under a prefix of its own; it deletes
 // exactly the keys it saw written (by name), never scans.
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -50,7 +52,7 @@ for (const variant of variants) {
     const viewers = new Set<string>();
 
     beforeAll(async () => {
-      const env: Record<string, string> = { BUDGET_HOME_MS: '3000', BUDGET_CHECKOUT_MS: '3000', RESPONSE_CACHE: 'true' };
+      const env: Record<string, string> = { BUDGET_HOME_MS: '3000', BUDGET_CHECKOUT_MS: '3000', RESPONSE_CACHE: 'true', RESPONSE_CACHE_STALE_MS: '10000' };
       if (variant.redis) {
         Object.assign(env, { REDIS_URL, REDIS_PREFIX: prefix });
         redis = await createRedis(parseRedisTarget(REDIS_URL));
@@ -91,9 +93,10 @@ for (const variant of variants) {
       if (redis) {
         const stored = [...written].filter((k) => k.startsWith(`${prefix}:rc:v:${encodeURIComponent('u:11')}:`));
         expect(stored).toHaveLength(1);
+        // Kept the TTL (30 s) plus the stale window (10 s).
         const ttl = await redis.pttl(stored[0]!);
-        expect(ttl).toBeGreaterThan(20_000);
-        expect(ttl).toBeLessThanOrEqual(30_000);
+        expect(ttl).toBeGreaterThan(30_000);
+        expect(ttl).toBeLessThanOrEqual(40_000);
       }
     });
 
@@ -163,6 +166,91 @@ for (const variant of variants) {
   });
 }
 
+for (const variant of variants) {
+  describe(`expiry and concurrent misses (${variant.name}): one request runs the operation`, () => {
+    // A slow ranker keeps each miss in flight long enough for the other requests to arrive during it.
+    const RANKER_DELAY_MS = 250;
+    const TTL_MS = 400;
+    let gw: TestGateway;
+    let ranker: InstrumentedRanker;
+    let redis: RedisClient | null = null;
+    const prefix = `gwtest:${randomUUID().slice(0, 8)}:flights`;
+    const written = new Set<string>();
+    const viewers = new Set<string>();
+
+    beforeAll(async () => {
+      const env: Record<string, string> = {
+        BUDGET_HOME_MS: '3000',
+        RESPONSE_CACHE: 'true',
+        RESPONSE_CACHE_TTL_HOME_MS: String(TTL_MS),
+        RESPONSE_CACHE_STALE_MS: '60000',
+        RESPONSE_CACHE_MISS_WAIT_MS: '3000',
+      };
+      if (variant.redis) {
+        Object.assign(env, { REDIS_URL, REDIS_PREFIX: prefix });
+        redis = await createRedis(parseRedisTarget(REDIS_URL));
+      }
+      gw = await startTestGateway({ env, wrapRanker: (real) => (ranker = new InstrumentedRanker(real, RANKER_DELAY_MS)) });
+      gw.gateway.responseCache!.subscribe((event) => {
+        if (event.kind === 'store') written.add(event.key);
+      });
+    });
+
+    afterAll(async () => {
+      await gw?.close();
+      if (redis) {
+        const keys = [...written, ...[...viewers].map((v) => `${prefix}:rc:gen:${encodeURIComponent(v)}`)];
+        if (keys.length > 0) await redis.del(...keys);
+        await closeRedis(redis);
+      }
+    });
+
+    const as = (userId: string) => {
+      viewers.add(`u:${userId}`);
+      return { 'x-user-id': userId };
+    };
+    const together = (userId: string, n: number) => Promise.all(Array.from({ length: n }, () => homeFeed(gw, as(userId))));
+    const verdicts = (answers: readonly FeedAnswer[]) => answers.map((a) => a.xCache).sort();
+
+    it('answers requests that arrive during a miss with that miss\'s answer, ranking once', async () => {
+      const before = ranker.calls;
+      const answers = await together('31', 5);
+      expect(ranker.calls).toBe(before + 1);
+      expect(verdicts(answers)).toEqual(['HIT', 'HIT', 'HIT', 'HIT', 'MISS']);
+      const leader = answers.find((a) => a.xCache === 'MISS')!;
+      for (const answer of answers.filter((a) => a !== leader)) {
+        expect(answer.text).toContain('"responseCache":{"hit":true}');
+        expect(refinedOf(answer.text)).toBe(refinedOf(leader.text));
+      }
+      expect(gw.gateway.responseCache!.stats.coalesced).toBeGreaterThanOrEqual(4);
+    });
+
+    it('past the TTL serves the old answer stale while one request refreshes it, then the new one fresh', async () => {
+      const first = await homeFeed(gw, as('32'));
+      expect(first.xCache).toBe('MISS');
+      await sleep(TTL_MS + 100);
+      const before = ranker.calls;
+      const answers = await together('32', 4);
+      expect(ranker.calls).toBe(before + 1);
+      expect(verdicts(answers)).toEqual(['MISS', 'STALE', 'STALE', 'STALE']);
+      for (const stale of answers.filter((a) => a.xCache === 'STALE')) expect(refinedOf(stale.text)).toBe(refinedOf(first.text));
+      const next = await homeFeed(gw, as('32'));
+      expect(next.xCache).toBe('HIT');
+      expect(ranker.calls).toBe(before + 1);
+    });
+
+    it('never serves an answer stale after the viewer\'s event invalidated it', async () => {
+      expect((await homeFeed(gw, as('33'))).xCache).toBe('MISS');
+      await sleep(TTL_MS + 100);
+      expect((await recordEvent(gw, '33', '80')).body.data?.recordEvent.accepted).toBe(true);
+      const before = ranker.calls;
+      const answers = await together('33', 3);
+      expect(verdicts(answers)).toEqual(['HIT', 'HIT', 'MISS']);
+      expect(ranker.calls).toBe(before + 1);
+    });
+  });
+}
+
 describe('response cache and degraded answers', () => {
   it('never stores an answer whose refined ranking is degraded', async () => {
     let ranker!: InstrumentedRanker;
@@ -179,6 +267,10 @@ describe('response cache and degraded answers', () => {
       expect(ranker.calls).toBe(2);
       expect(gw.gateway.responseCache!.stats.stored).toBe(0);
       expect(gw.gateway.responseCache!.stats.notStored).toBe(2);
+      // Requests that waited on a miss that stored nothing run their own: nobody gets a degraded answer as a hit.
+      const together = await Promise.all([1, 2, 3].map(() => homeFeed(gw, { 'x-user-id': '21' })));
+      expect(together.map((a) => a.xCache)).toEqual(['MISS', 'MISS', 'MISS']);
+      expect(ranker.calls).toBe(5);
     } finally {
       await gw.close();
     }

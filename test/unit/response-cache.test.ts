@@ -6,7 +6,7 @@ import { hasDegradedRanking, stableJson } from '../../src/gateway/response-cache
 import { createGatewayResponseCache } from '../../src/gateway/response-cache/response-cache.ts';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const CONFIG = { enabled: true, ttlMs: { HOME: 30_000, ITEM_DETAIL: 60_000, SEARCH: 30_000, CHECKOUT: 0 }, maxEntries: 100 };
+const CONFIG = { enabled: true, ttlMs: { HOME: 30_000, ITEM_DETAIL: 60_000, SEARCH: 30_000, CHECKOUT: 0 }, maxEntries: 100, staleMs: 0, missWaitMs: 200 };
 const DOC = 'query HomeFeed { feed { coarse { degraded } } }';
 
 describe('response cache helpers', () => {
@@ -58,6 +58,76 @@ describe('response cache helpers', () => {
     await generations.bump('b');
     expect(generations.size).toBe(1);
     expect(await generations.current('a')).toBe('0');
+  });
+});
+
+describe('response cache lookups: stale-while-revalidate and coalesced misses', () => {
+  const json = (n: number) => `{"data":{"n":${n}}}`;
+
+  it('serves a fresh entry; past its TTL one request refreshes while the others get it stale', async () => {
+    let now = 1_000_000;
+    const cache = createGatewayResponseCache({ config: { ...CONFIG, staleMs: 5_000 }, redis: null, now: () => now });
+    const key = await cache.keyFor('u:1', DOC, 'HomeFeed', {});
+    const cold = await cache.lookup(key);
+    expect(cold.kind).toBe('miss');
+    cache.store(key, json(1), { n: 1 }, 30_000);
+    if (cold.kind === 'miss') cold.flight!.end();
+    await Promise.resolve();
+    expect(await cache.lookup(key)).toMatchObject({ kind: 'hit', stored: { json: json(1) } });
+
+    now += 31_000; // past the TTL, inside the stale window
+    const refresh = await cache.lookup(key);
+    expect(refresh).toMatchObject({ kind: 'miss', flight: expect.anything() });
+    expect(await cache.lookup(key)).toMatchObject({ kind: 'stale', stored: { json: json(1) } });
+    expect(await cache.lookup(key)).toMatchObject({ kind: 'stale' });
+    cache.store(key, json(2), { n: 2 }, 30_000);
+    if (refresh.kind === 'miss') refresh.flight!.end();
+    await new Promise((done) => setImmediate(done));
+    expect(await cache.lookup(key)).toMatchObject({ kind: 'hit', stored: { json: json(2) } });
+    expect(cache.stats).toMatchObject({ hits: 2, stale: 2, misses: 2, coalesced: 0 });
+
+    now += 36_000; // past the stale window too: gone
+    expect(await cache.lookup(key)).toMatchObject({ kind: 'miss' });
+  });
+
+  it('a refresh that stores nothing (degraded) leaves the next request to try again', async () => {
+    let now = 0;
+    const cache = createGatewayResponseCache({ config: { ...CONFIG, staleMs: 5_000 }, redis: null, now: () => now });
+    const key = await cache.keyFor('u:2', DOC, 'HomeFeed', {});
+    cache.store(key, json(1), { n: 1 }, 1_000);
+    await new Promise((done) => setImmediate(done));
+    now = 2_000;
+    const refresh = await cache.lookup(key);
+    expect(refresh.kind).toBe('miss');
+    expect(cache.store(key, json(2), { feed: { refined: { degraded: true } } }, 1_000)).toBe(false);
+    if (refresh.kind === 'miss') refresh.flight!.end();
+    expect(await cache.lookup(key)).toMatchObject({ kind: 'miss', flight: expect.anything() });
+  });
+
+  it('answers requests that arrive during a cold miss with its stored answer', async () => {
+    const cache = createGatewayResponseCache({ config: CONFIG, redis: null });
+    const key = await cache.keyFor('u:3', DOC, 'HomeFeed', {});
+    const leader = await cache.lookup(key);
+    const followers = [cache.lookup(key), cache.lookup(key)];
+    await new Promise((done) => setImmediate(done)); // they are waiting on the leader now
+    cache.store(key, json(7), { n: 7 }, 30_000);
+    if (leader.kind === 'miss') leader.flight!.end();
+    for (const follower of await Promise.all(followers)) expect(follower).toMatchObject({ kind: 'coalesced', stored: { json: json(7) } });
+    expect(cache.stats).toMatchObject({ misses: 1, coalesced: 2 });
+  });
+
+  it('never serves an invalidated answer stale: the new generation is a new key', async () => {
+    let now = 0;
+    const cache = createGatewayResponseCache({ config: { ...CONFIG, staleMs: 60_000 }, redis: null, now: () => now });
+    const before = await cache.keyFor('u:4', DOC, 'HomeFeed', {});
+    cache.store(before, json(1), { n: 1 }, 1_000);
+    await new Promise((done) => setImmediate(done));
+    await cache.invalidateViewer('u:4');
+    now = 2_000;
+    const after = await cache.keyFor('u:4', DOC, 'HomeFeed', {});
+    expect(await cache.lookup(after)).toMatchObject({ kind: 'miss', flight: expect.anything() });
+    // The next request waits on that refresh (here until missWaitMs, as it is never ended) instead of taking the old answer.
+    expect(await cache.lookup(after)).toMatchObject({ kind: 'miss', flight: null });
   });
 });
 

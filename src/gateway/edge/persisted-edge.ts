@@ -10,6 +10,7 @@ import type { PipelineServices } from '../../pipeline/services.ts';
 import type { RequestContext } from '../request-context.ts';
 import { nodeHeaders, type ResolveViewer, type Viewer } from '../identity.ts';
 import type { PersistedDocument, PersistedDocuments } from '../persisted-documents.ts';
+import type { LeadingMiss } from '../response-cache/miss-flights.ts';
 import type { GatewayResponseCache } from '../response-cache/response-cache.ts';
 import type { StoredResponse } from '../response-cache/response-store.ts';
 import type { GatewayYoga } from '../yoga.ts';
@@ -32,6 +33,20 @@ export interface PersistedEdgeOptions {
   readonly yoga: GatewayYoga;
 }
 
+/** What running a miss needs, as the edge read it. */
+interface Miss {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly request: EdgeRequest;
+  readonly document: PersistedDocument;
+  readonly variables: Record<string, unknown>;
+  readonly format: ResponseFormat;
+  readonly viewer: Viewer;
+  /** The response-cache key; null when the answer is not cached. */
+  readonly key: string | null;
+  readonly ttlMs: number;
+}
+
 /** Handles one /graphql request: a cached answer written here, everything else by Yoga. */
 export type PersistedEdge = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -48,7 +63,9 @@ const HIT_EXTENSIONS = ',"extensions":{"responseCache":{"hit":true}}}';
  * The edge in front of Yoga for persisted queries, the traffic that dominates production.
  * It reads only what it needs (document id, variables, identity), verifies identity, computes
  * the response-cache key and answers a hit by writing the stored bytes in the form the Accept
- * header asks for, with ETag / 304. A miss of a document without @defer runs its compiled
+ * header asks for, with ETag / 304 (also an expired answer while another request refreshes
+ * it, and the answer of another request's miss of the same key it waited for: see
+ * GatewayResponseCache.lookup). A miss of a document without @defer runs its compiled
  * form (graphql-jit) and its compiled serializer here, and stores the answer. Everything else
  * (deferred documents, mutations, free text, GraphiQL, unknown ids, bad credentials, and any
  * answer with errors, so that errors always look as Yoga makes them) goes to Yoga with the
@@ -88,21 +105,39 @@ export function createPersistedEdge(options: PersistedEdgeOptions): PersistedEdg
     }
 
     let key: string | null = null;
+    let flight: LeadingMiss | null = null;
     if (responseCache && ttlMs > 0) {
       key = await responseCache.keyFor(viewer.key, document.id, document.operationName, named.variables);
-      const stored = await responseCache.lookup(key);
-      if (stored) return writeAnswer(req, res, stored.json, format, document.operationName, { hit: true, etag: stored.etag, stored });
+      const found = await responseCache.lookup(key);
+      if (found.kind !== 'miss') return writeAnswer(req, res, found.stored.json, format, document.operationName, { hit: found.kind, etag: found.stored.etag, stored: found.stored });
+      flight = found.flight;
     }
+    const miss: Miss = { req, res, request, document, variables: named.variables, format, viewer, key, ttlMs };
+    if (!flight) return void (await runMiss(miss, compiledDocument, deferredDocument));
+    // Requests waiting on this key's miss go on when it ends: stored, abandoned, or answered by
+    // Yoga (whose plugin stores the answer before writing it).
+    const ran = await runMiss(miss, compiledDocument, deferredDocument).catch((error: unknown) => {
+      flight.end();
+      throw error;
+    });
+    if (ran === 'yoga') res.once('close', flight.end);
+    else flight.end();
+  };
+
+  /** Runs a miss: the compiled document, or the deferred one streamed; else (and on errors) Yoga. */
+  const runMiss = async (miss: Miss, compiledDocument: CompiledDocument | undefined, deferredDocument: DeferredDocument | undefined): Promise<'edge' | 'yoga'> => {
+    const { req, res, document, variables, format, viewer, key, ttlMs } = miss;
     if (compiledDocument) {
       const context: RequestContext = { viewer, loaders: createLoaders(services), services };
       const execStartMs = performance.now();
-      const result = await inOperationSpan(document, () => compiledDocument.execute(context, named.variables)).catch(() => null);
+      const result = await inOperationSpan(document, () => compiledDocument.execute(context, variables)).catch(() => null);
       if (result && !result.errors?.length) {
         const json = compiledDocument.stringify(result);
         const execMs = performance.now() - execStartMs;
         // As Yoga's plugin reports a miss: whether the answer was stored, and for how long.
         const cache = key ? { didCache: responseCache!.store(key, json, result.data, ttlMs), ttl: ttlMs } : null;
-        return writeAnswer(req, res, json, format, document.operationName, { hit: false, cache, execMs });
+        writeAnswer(req, res, json, format, document.operationName, { hit: false, cache, execMs });
+        return 'edge';
       }
       // Errors: Yoga runs it again and shapes them (codes, masking, request id) like every other answer.
     }
@@ -115,7 +150,7 @@ export function createPersistedEdge(options: PersistedEdgeOptions): PersistedEdg
         'server-timing': formatServerTiming([{ name: 'first', durMs: performance.now() - startMs, desc: 'compiled; headers leave with the first part' }]),
       });
       const answer = await inOperationSpan(document, () =>
-        streamDeferred(res, deferredDocument, context, named.variables, format as StreamFormat, headers, () => {
+        streamDeferred(res, deferredDocument, context, variables, format as StreamFormat, headers, () => {
           // The first payload leaves now: its time is known only here.
           requestHistograms().firstPayload.record((performance.now() - startMs) / 1000, document.operationName, true);
         }),
@@ -123,13 +158,17 @@ export function createPersistedEdge(options: PersistedEdgeOptions): PersistedEdg
       if (answer) {
         requestHistograms().finalPayload.record((performance.now() - startMs) / 1000, document.operationName, true);
         if (key && answer.complete) responseCache!.store(key, JSON.stringify({ data: answer.data }), answer.data, ttlMs);
-        return;
+        return 'edge';
       }
-      if (res.headersSent) return void res.destroy(); // failed mid-stream: the client sees a cut answer, as with any stream
+      if (res.headersSent) {
+        res.destroy(); // failed mid-stream: the client sees a cut answer, as with any stream
+        return 'edge';
+      }
     }
     if (key) responseCache!.handOver(req, key);
     viewerOf.set(req, viewer);
-    toYoga(req, res, request);
+    toYoga(req, res, miss.request);
+    return 'yoga';
   };
 
   return (req, res) => {
@@ -149,7 +188,8 @@ function inOperationSpan<T>(document: PersistedDocument, run: () => Promise<T>):
 }
 
 type AnswerKind =
-  | { readonly hit: true; readonly etag: string; readonly stored: StoredResponse }
+  /** From the cache: fresh, stale (refreshed meanwhile by another request), or another request's miss waited for. */
+  | { readonly hit: 'hit' | 'stale' | 'coalesced'; readonly etag: string; readonly stored: StoredResponse }
   | { readonly hit: false; readonly cache: { readonly didCache: boolean; readonly ttl: number } | null; readonly execMs: number };
 
 /**
@@ -192,11 +232,11 @@ function writeAnswer(req: IncomingMessage, res: ServerResponse, data: string, fo
     headers['cache-control'] = 'private, no-cache';
     headers.vary = 'Accept, Authorization, X-User-Id, X-Session-Id';
   }
-  if (kind.hit || kind.cache) headers['x-cache'] = kind.hit ? 'HIT' : 'MISS';
+  if (kind.hit || kind.cache) headers['x-cache'] = kind.hit === 'stale' ? 'STALE' : kind.hit ? 'HIT' : 'MISS';
   if (startMs !== undefined) {
     // Fixed names and descriptions: formatted directly (as formatServerTiming would).
     const total = `total;dur=${Math.max(0, performance.now() - startMs).toFixed(2)}`;
-    headers['server-timing'] = kind.hit ? `cache;desc=hit, ${total}` : `exec;dur=${Math.max(0, kind.execMs).toFixed(2)};desc=compiled, ${total}`;
+    headers['server-timing'] = kind.hit ? `cache;desc=${kind.hit}, ${total}` : `exec;dur=${Math.max(0, kind.execMs).toFixed(2)};desc=compiled, ${total}`;
   }
   if (etag !== undefined && req.headers['if-none-match'] === etag) {
     res.writeHead(304, headers).end();

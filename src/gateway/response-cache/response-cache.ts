@@ -8,6 +8,7 @@ import type { RedisClient } from '../../adapters/redis/redis-connection.ts';
 import type { RequestContext } from '../request-context.ts';
 import { hasDegradedRanking, stableJson } from './cache-policy.ts';
 import { MemoryGenerations, RedisGenerations, type ViewerGenerations } from './generations.ts';
+import { MissFlights, type LeadingMiss } from './miss-flights.ts';
 import { MemoryResponseStore, RedisResponseStore, type ResponseStore, type StoredResponse } from './response-store.ts';
 
 /** How many key digests are remembered, and the longest input remembered (characters). */
@@ -16,8 +17,12 @@ const DIGEST_MEMO_MAX_INPUT = 1024;
 
 /** Hit and miss counters (for /metrics later). */
 export interface ResponseCacheStats {
-  /** Lookups answered from the cache. */
+  /** Lookups answered from the cache (fresh entries). */
   hits: number;
+  /** Lookups answered with an entry past its TTL while another request refreshed it. */
+  stale: number;
+  /** Lookups that waited for another request's miss of the same key and were answered with its result. */
+  coalesced: number;
   /** Lookups that executed the operation. */
   misses: number;
   /** Results written to the cache. */
@@ -47,11 +52,13 @@ export interface GatewayResponseCache {
   /** TTL of an answer with these variables (its surface's); 0 = not cached. */
   ttlMsFor(variables: unknown): number;
   /**
-   * The edge's read: a stored answer (counted as a hit) or null. On null the edge hands the
-   * request to Yoga after `handOver`, so the plugin neither reads the key again nor counts a
+   * The edge's read, coalesced per key: a fresh answer, a stale one (while another request
+   * refreshes it), another request's answer waited for, or a miss to run. A miss that leads
+   * (`flight`) must `end` once its answer is stored or abandoned. When the edge hands a miss to
+   * Yoga it calls `handOver` first, so the plugin neither reads the key again nor counts a
    * second lookup, and stores the answer under the same key.
    */
-  lookup(key: string): Promise<StoredResponse | null>;
+  lookup(key: string): Promise<CacheLookup>;
   handOver(req: IncomingMessage, key: string): void;
   /**
    * Stores an answer the edge made itself (`json` is `{"data": ...}`), unless a ranking in it
@@ -62,15 +69,22 @@ export interface GatewayResponseCache {
 }
 
 export interface ResponseCacheEvent {
-  readonly kind: 'hit' | 'miss' | 'store';
+  readonly kind: 'hit' | 'stale' | 'coalesced' | 'miss' | 'store';
   readonly key: string;
 }
+
+/** What the edge's lookup of one key came to. */
+export type CacheLookup =
+  | { readonly kind: 'hit' | 'stale' | 'coalesced'; readonly stored: StoredResponse }
+  | { readonly kind: 'miss'; readonly flight: LeadingMiss | null };
 
 export interface ResponseCacheOptions {
   readonly config: ResponseCacheConfig;
   /** Redis client and key prefix; null = in-memory LRU. */
   readonly redis: { readonly client: RedisClient; readonly prefix: string } | null;
   readonly log?: Pick<Console, 'warn'>;
+  /** Epoch milliseconds, for freshness (tests move it). */
+  readonly now?: () => number;
 }
 
 type CacheContext = RequestContext & Partial<YogaInitialContext> & { readonly req?: IncomingMessage };
@@ -97,50 +111,86 @@ const GENERATION_MARGIN_MS = 60_000;
 export function createGatewayResponseCache(options: ResponseCacheOptions): GatewayResponseCache {
   const { config, redis } = options;
   const log = options.log ?? console;
+  const now = options.now ?? Date.now;
   const prefix = redis?.prefix ?? 'gw';
   const maxTtl = Math.max(...SURFACES.map((s) => config.ttlMs[s]));
   const recordTtlMs = maxTtl + GENERATION_MARGIN_MS;
   const generations: ViewerGenerations = redis
     ? new RedisGenerations(redis.client, prefix, recordTtlMs)
     : new MemoryGenerations(recordTtlMs);
-  const stats: ResponseCacheStats = { hits: 0, misses: 0, stored: 0, notStored: 0, invalidations: 0, errors: 0 };
+  const stats: ResponseCacheStats = { hits: 0, stale: 0, coalesced: 0, misses: 0, stored: 0, notStored: 0, invalidations: 0, errors: 0 };
   const listeners = new Set<(event: ResponseCacheEvent) => void>();
   const emit = (kind: ResponseCacheEvent['kind'], key: string): void => {
     for (const listener of listeners) listener({ kind, key });
   };
 
-  const local = new MemoryResponseStore(config.maxEntries);
-  const store: ResponseStore = redis ? new RedisResponseStore(redis.client, local) : local;
+  const local = new MemoryResponseStore(config.maxEntries, config.staleMs, now);
+  const store: ResponseStore = redis ? new RedisResponseStore(redis.client, local, config.staleMs, now) : local;
+  const flights = new MissFlights(config.missWaitMs);
   // Requests the edge already looked up and missed: the plugin's key for them is marked.
   const handedOver = new WeakMap<IncomingMessage, string>();
 
+  const count = (kind: 'hit' | 'stale' | 'coalesced' | 'miss', key: string): void => {
+    if (kind === 'hit') stats.hits++;
+    else if (kind === 'miss') stats.misses++;
+    else stats[kind]++;
+    emit(kind, key);
+  };
+
+  /** The stored entry, fresh or stale; null on a miss or a failed read (counted, logged). */
   const read = async (key: string): Promise<StoredResponse | null> => {
     try {
-      const found = await store.get(key);
-      if (found) stats.hits++;
-      else stats.misses++;
-      emit(found ? 'hit' : 'miss', key);
-      return found;
+      return await store.get(key);
     } catch (error) {
       stats.errors++;
-      stats.misses++;
       log.warn(`response cache: read failed, running uncached: ${(error as Error).message}`);
       return null;
     }
   };
 
+  const lookup = async (key: string): Promise<CacheLookup> => {
+    const found = await read(key);
+    if (found && found.freshUntil > now()) {
+      count('hit', key);
+      return { kind: 'hit', stored: found };
+    }
+    const flight = flights.lead(key);
+    if (flight) {
+      count('miss', key);
+      return { kind: 'miss', flight };
+    }
+    if (found) {
+      count('stale', key);
+      return { kind: 'stale', stored: found };
+    }
+    // Another request is running this key's miss: its stored answer is ours too.
+    const shared = await flights.follow(key);
+    count(shared ? 'coalesced' : 'miss', key);
+    return shared ? { kind: 'coalesced', stored: shared } : { kind: 'miss', flight: null };
+  };
+
+  /** Writes an answer; requests waiting on the key's miss get it once it is stored. */
+  const write = (key: string, json: string, ttlMs: number): Promise<StoredResponse> => {
+    const written = store.set(key, json, ttlMs);
+    flights.storing(key, written);
+    return written;
+  };
+
   const cache: Cache = {
     async get(id) {
       if (id.startsWith(HANDED_OVER)) return undefined; // the edge read (and counted) it already
+      // Requests through Yoga (free text, GraphiQL) take only fresh answers and are not coalesced.
       const found = await read(id);
-      return found ? (JSON.parse(found.json) as ExecutionResult) : undefined;
+      const fresh = found !== null && found.freshUntil > now();
+      count(fresh ? 'hit' : 'miss', id);
+      return fresh ? (JSON.parse(found.json) as ExecutionResult) : undefined;
     },
     async set(id, data, _entities, ttl) {
       const key = id.startsWith(HANDED_OVER) ? id.slice(HANDED_OVER.length) : id;
       try {
         // Only `data`: an answer with errors is never stored, and extensions are per response.
         // No entities: we never invalidate by type or entity (that path scans with KEYS).
-        await store.set(key, JSON.stringify({ data: (data as ExecutionResult).data }), ttl);
+        await write(key, JSON.stringify({ data: (data as ExecutionResult).data }), ttl);
         stats.stored++;
         emit('store', key);
       } catch (error) {
@@ -253,7 +303,7 @@ export function createGatewayResponseCache(options: ResponseCacheOptions): Gatew
     backend: redis ? 'redis' : 'memory',
     keyFor,
     ttlMsFor,
-    lookup: read,
+    lookup,
     handOver(req, key) {
       handedOver.set(req, key);
     },
@@ -262,7 +312,7 @@ export function createGatewayResponseCache(options: ResponseCacheOptions): Gatew
         stats.notStored++;
         return false;
       }
-      store.set(key, json, ttlMs).then(
+      write(key, json, ttlMs).then(
         () => {
           stats.stored++;
           emit('store', key);
