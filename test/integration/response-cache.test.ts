@@ -42,112 +42,123 @@ const variants: Array<{ name: string; redis: boolean }> = [
   { name: 'Redis', redis: true },
 ];
 
+/**
+ * A gateway with the response cache on, in memory or in Redis under a prefix of its own, started
+ * before a describe's tests and closed after them; in Redis it deletes exactly the keys it saw
+ * written (by name), never scans. `rankerDelayMs` slows every ranking call.
+ */
+function cacheGateway(variant: { readonly redis: boolean }, tag: string, env: Record<string, string>, rankerDelayMs = 0) {
+  const t = {
+    gw: undefined as unknown as TestGateway,
+    ranker: undefined as unknown as InstrumentedRanker,
+    redis: null as RedisClient | null,
+    prefix: `gwtest:${randomUUID().slice(0, 8)}:${tag}`,
+    written: new Set<string>(),
+    viewers: new Set<string>(),
+    /** The identity headers of a viewer (remembered, to delete their generation key). */
+    as(userId: string): Record<string, string> {
+      t.viewers.add(`u:${userId}`);
+      return { 'x-user-id': userId };
+    },
+  };
+  beforeAll(async () => {
+    const all: Record<string, string> = { RESPONSE_CACHE: 'true', ...env };
+    if (variant.redis) {
+      Object.assign(all, { REDIS_URL, REDIS_PREFIX: t.prefix });
+      t.redis = await createRedis(parseRedisTarget(REDIS_URL));
+    }
+    t.gw = await startTestGateway({ env: all, wrapRanker: (real) => (t.ranker = new InstrumentedRanker(real, rankerDelayMs)) });
+    expect(t.gw.gateway.responseCache?.backend).toBe(variant.redis ? 'redis' : 'memory');
+    t.gw.gateway.responseCache!.subscribe((event) => {
+      if (event.kind === 'store') t.written.add(event.key);
+    });
+  });
+  afterAll(async () => {
+    await t.gw?.close();
+    if (t.redis) {
+      const keys = [...t.written, ...[...t.viewers].map((v) => `${t.prefix}:rc:gen:${encodeURIComponent(v)}`)];
+      if (keys.length > 0) await t.redis.del(...keys);
+      await closeRedis(t.redis);
+    }
+  });
+  return t;
+}
+
 for (const variant of variants) {
   describe(`response cache (${variant.name})`, () => {
-    let gw: TestGateway;
-    let ranker: InstrumentedRanker;
-    let redis: RedisClient | null = null;
-    const prefix = `gwtest:${randomUUID().slice(0, 8)}:cache`;
-    const written = new Set<string>();
-    const viewers = new Set<string>();
-
-    beforeAll(async () => {
-      const env: Record<string, string> = { BUDGET_HOME_MS: '3000', BUDGET_CHECKOUT_MS: '3000', RESPONSE_CACHE: 'true', RESPONSE_CACHE_STALE_MS: '10000' };
-      if (variant.redis) {
-        Object.assign(env, { REDIS_URL, REDIS_PREFIX: prefix });
-        redis = await createRedis(parseRedisTarget(REDIS_URL));
-      }
-      gw = await startTestGateway({ env, wrapRanker: (real) => (ranker = new InstrumentedRanker(real)) });
-      expect(gw.gateway.responseCache?.backend).toBe(variant.redis ? 'redis' : 'memory');
-      gw.gateway.responseCache!.subscribe((event) => {
-        if (event.kind === 'store') written.add(event.key);
-      });
-    });
-
-    afterAll(async () => {
-      await gw?.close();
-      if (redis) {
-        const keys = [...written, ...[...viewers].map((v) => `${prefix}:rc:gen:${encodeURIComponent(v)}`)];
-        if (keys.length > 0) await redis.del(...keys);
-        await closeRedis(redis);
-      }
-    });
-
-    const as = (userId: string) => {
-      viewers.add(`u:${userId}`);
-      return { 'x-user-id': userId };
-    };
+    const t = cacheGateway(variant, 'cache', { BUDGET_HOME_MS: '3000', BUDGET_CHECKOUT_MS: '3000', RESPONSE_CACHE_STALE_MS: '10000' });
+    const as = t.as;
 
     it('answers the second identical HomeFeed of a viewer from the cache, without ranking', async () => {
-      const first = await homeFeed(gw, as('11'));
+      const first = await homeFeed(t.gw, as('11'));
       expect(first.xCache).toBe('MISS');
-      const callsAfterMiss = ranker.calls;
+      const callsAfterMiss = t.ranker.calls;
       expect(callsAfterMiss).toBeGreaterThan(0);
-      const second = await homeFeed(gw, as('11'));
+      const second = await homeFeed(t.gw, as('11'));
       expect(second.xCache).toBe('HIT');
-      expect(ranker.calls).toBe(callsAfterMiss);
+      expect(t.ranker.calls).toBe(callsAfterMiss);
       // One complete payload with both parts, the same rankings as the streamed miss.
       expect(second.text).toContain('"responseCache":{"hit":true}');
       expect(refinedOf(second.text)).toBe(refinedOf(first.text));
       expect(refinedOf(second.text)).toContain('"degraded":false');
-      if (redis) {
-        const stored = [...written].filter((k) => k.startsWith(`${prefix}:rc:v:${encodeURIComponent('u:11')}:`));
+      if (t.redis) {
+        const stored = [...t.written].filter((k) => k.startsWith(`${t.prefix}:rc:v:${encodeURIComponent('u:11')}:`));
         expect(stored).toHaveLength(1);
         // Kept the TTL (30 s) plus the stale window (10 s).
-        const ttl = await redis.pttl(stored[0]!);
+        const ttl = await t.redis.pttl(stored[0]!);
         expect(ttl).toBeGreaterThan(30_000);
         expect(ttl).toBeLessThanOrEqual(40_000);
       }
     });
 
     it('keeps viewers apart: another viewer misses', async () => {
-      await homeFeed(gw, as('12'));
-      const before = ranker.calls;
-      const other = await homeFeed(gw, as('13'));
+      await homeFeed(t.gw, as('12'));
+      const before = t.ranker.calls;
+      const other = await homeFeed(t.gw, as('13'));
       expect(other.xCache).toBe('MISS');
-      expect(ranker.calls).toBe(before + 1);
-      expect((await homeFeed(gw, as('12'))).xCache).toBe('HIT');
+      expect(t.ranker.calls).toBe(before + 1);
+      expect((await homeFeed(t.gw, as('12'))).xCache).toBe('HIT');
     });
 
     it('misses again after the viewer records an event, and only for that viewer', async () => {
-      await homeFeed(gw, as('14'));
-      await homeFeed(gw, as('15'));
-      expect((await homeFeed(gw, as('14'))).xCache).toBe('HIT');
-      const event = await recordEvent(gw, '14', '77');
+      await homeFeed(t.gw, as('14'));
+      await homeFeed(t.gw, as('15'));
+      expect((await homeFeed(t.gw, as('14'))).xCache).toBe('HIT');
+      const event = await recordEvent(t.gw, '14', '77');
       expect(event.body.errors).toBeUndefined();
       expect(event.body.data?.recordEvent.accepted).toBe(true);
-      const before = ranker.calls;
-      expect((await homeFeed(gw, as('14'))).xCache).toBe('MISS');
-      expect(ranker.calls).toBe(before + 1);
-      expect((await homeFeed(gw, as('14'))).xCache).toBe('HIT');
-      expect((await homeFeed(gw, as('15'))).xCache).toBe('HIT');
+      const before = t.ranker.calls;
+      expect((await homeFeed(t.gw, as('14'))).xCache).toBe('MISS');
+      expect(t.ranker.calls).toBe(before + 1);
+      expect((await homeFeed(t.gw, as('14'))).xCache).toBe('HIT');
+      expect((await homeFeed(t.gw, as('15'))).xCache).toBe('HIT');
     });
 
     it('invalidates on POST /events too', async () => {
-      await homeFeed(gw, as('16'));
-      expect((await homeFeed(gw, as('16'))).xCache).toBe('HIT');
-      const response = await fetch(`${gw.url}/events`, {
+      await homeFeed(t.gw, as('16'));
+      expect((await homeFeed(t.gw, as('16'))).xCache).toBe('HIT');
+      const response = await fetch(`${t.gw.url}/events`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-ndjson', 'x-user-id': '16' },
         body: `${JSON.stringify({ itemId: '78', type: 'CLICK' })}\n`,
       });
       expect(((await response.json()) as { accepted: number }).accepted).toBe(1);
-      expect((await homeFeed(gw, as('16'))).xCache).toBe('MISS');
+      expect((await homeFeed(t.gw, as('16'))).xCache).toBe('MISS');
     });
 
     it('never caches CHECKOUT (TTL 0)', async () => {
-      const before = ranker.calls;
-      const a = await homeFeed(gw, as('17'), { first: 5, surface: 'CHECKOUT' });
-      const b = await homeFeed(gw, as('17'), { first: 5, surface: 'CHECKOUT' });
+      const before = t.ranker.calls;
+      const a = await homeFeed(t.gw, as('17'), { first: 5, surface: 'CHECKOUT' });
+      const b = await homeFeed(t.gw, as('17'), { first: 5, surface: 'CHECKOUT' });
       expect(a.xCache).toBeNull();
       expect(b.xCache).toBeNull();
-      expect(ranker.calls).toBe(before + 2);
+      expect(t.ranker.calls).toBe(before + 2);
     });
 
     it('never caches mutations', async () => {
-      const a = await recordEvent(gw, '18', '79');
-      const b = await recordEvent(gw, '18', '79');
-      viewers.add('u:18');
+      const a = await recordEvent(t.gw, '18', '79');
+      const b = await recordEvent(t.gw, '18', '79');
+      t.viewers.add('u:18');
       expect(a.headers.get('x-cache')).toBeNull();
       expect(b.headers.get('x-cache')).toBeNull();
       expect(a.body.data?.recordEvent.eventId).toEqual(expect.any(String));
@@ -156,10 +167,10 @@ for (const variant of variants) {
     });
 
     it('counts hits and misses', async () => {
-      const stats = gw.gateway.responseCache!.stats;
+      const stats = t.gw.gateway.responseCache!.stats;
       const { hits, misses } = stats;
-      await homeFeed(gw, as('19'));
-      await homeFeed(gw, as('19'));
+      await homeFeed(t.gw, as('19'));
+      await homeFeed(t.gw, as('19'));
       expect(stats.hits).toBe(hits + 1);
       expect(stats.misses).toBe(misses + 1);
     });
@@ -169,84 +180,52 @@ for (const variant of variants) {
 for (const variant of variants) {
   describe(`expiry and concurrent misses (${variant.name}): one request runs the operation`, () => {
     // A slow ranker keeps each miss in flight long enough for the other requests to arrive during it.
-    const RANKER_DELAY_MS = 250;
     const TTL_MS = 400;
-    let gw: TestGateway;
-    let ranker: InstrumentedRanker;
-    let redis: RedisClient | null = null;
-    const prefix = `gwtest:${randomUUID().slice(0, 8)}:flights`;
-    const written = new Set<string>();
-    const viewers = new Set<string>();
-
-    beforeAll(async () => {
-      const env: Record<string, string> = {
-        BUDGET_HOME_MS: '3000',
-        RESPONSE_CACHE: 'true',
-        RESPONSE_CACHE_TTL_HOME_MS: String(TTL_MS),
-        RESPONSE_CACHE_STALE_MS: '60000',
-        RESPONSE_CACHE_MISS_WAIT_MS: '3000',
-      };
-      if (variant.redis) {
-        Object.assign(env, { REDIS_URL, REDIS_PREFIX: prefix });
-        redis = await createRedis(parseRedisTarget(REDIS_URL));
-      }
-      gw = await startTestGateway({ env, wrapRanker: (real) => (ranker = new InstrumentedRanker(real, RANKER_DELAY_MS)) });
-      gw.gateway.responseCache!.subscribe((event) => {
-        if (event.kind === 'store') written.add(event.key);
-      });
-    });
-
-    afterAll(async () => {
-      await gw?.close();
-      if (redis) {
-        const keys = [...written, ...[...viewers].map((v) => `${prefix}:rc:gen:${encodeURIComponent(v)}`)];
-        if (keys.length > 0) await redis.del(...keys);
-        await closeRedis(redis);
-      }
-    });
-
-    const as = (userId: string) => {
-      viewers.add(`u:${userId}`);
-      return { 'x-user-id': userId };
-    };
-    const together = (userId: string, n: number) => Promise.all(Array.from({ length: n }, () => homeFeed(gw, as(userId))));
+    const t = cacheGateway(
+      variant,
+      'flights',
+      { BUDGET_HOME_MS: '3000', RESPONSE_CACHE_TTL_HOME_MS: String(TTL_MS), RESPONSE_CACHE_STALE_MS: '60000', RESPONSE_CACHE_MISS_WAIT_MS: '3000' },
+      250,
+    );
+    const as = t.as;
+    const together = (userId: string, n: number) => Promise.all(Array.from({ length: n }, () => homeFeed(t.gw, as(userId))));
     const verdicts = (answers: readonly FeedAnswer[]) => answers.map((a) => a.xCache).sort();
 
     it('answers requests that arrive during a miss with that miss\'s answer, ranking once', async () => {
-      const before = ranker.calls;
+      const before = t.ranker.calls;
       const answers = await together('31', 5);
-      expect(ranker.calls).toBe(before + 1);
+      expect(t.ranker.calls).toBe(before + 1);
       expect(verdicts(answers)).toEqual(['HIT', 'HIT', 'HIT', 'HIT', 'MISS']);
       const leader = answers.find((a) => a.xCache === 'MISS')!;
       for (const answer of answers.filter((a) => a !== leader)) {
         expect(answer.text).toContain('"responseCache":{"hit":true}');
         expect(refinedOf(answer.text)).toBe(refinedOf(leader.text));
       }
-      expect(gw.gateway.responseCache!.stats.coalesced).toBeGreaterThanOrEqual(4);
+      expect(t.gw.gateway.responseCache!.stats.coalesced).toBeGreaterThanOrEqual(4);
     });
 
     it('past the TTL serves the old answer stale while one request refreshes it, then the new one fresh', async () => {
-      const first = await homeFeed(gw, as('32'));
+      const first = await homeFeed(t.gw, as('32'));
       expect(first.xCache).toBe('MISS');
       await sleep(TTL_MS + 100);
-      const before = ranker.calls;
+      const before = t.ranker.calls;
       const answers = await together('32', 4);
-      expect(ranker.calls).toBe(before + 1);
+      expect(t.ranker.calls).toBe(before + 1);
       expect(verdicts(answers)).toEqual(['MISS', 'STALE', 'STALE', 'STALE']);
       for (const stale of answers.filter((a) => a.xCache === 'STALE')) expect(refinedOf(stale.text)).toBe(refinedOf(first.text));
-      const next = await homeFeed(gw, as('32'));
+      const next = await homeFeed(t.gw, as('32'));
       expect(next.xCache).toBe('HIT');
-      expect(ranker.calls).toBe(before + 1);
+      expect(t.ranker.calls).toBe(before + 1);
     });
 
     it('never serves an answer stale after the viewer\'s event invalidated it', async () => {
-      expect((await homeFeed(gw, as('33'))).xCache).toBe('MISS');
+      expect((await homeFeed(t.gw, as('33'))).xCache).toBe('MISS');
       await sleep(TTL_MS + 100);
-      expect((await recordEvent(gw, '33', '80')).body.data?.recordEvent.accepted).toBe(true);
-      const before = ranker.calls;
+      expect((await recordEvent(t.gw, '33', '80')).body.data?.recordEvent.accepted).toBe(true);
+      const before = t.ranker.calls;
       const answers = await together('33', 3);
       expect(verdicts(answers)).toEqual(['HIT', 'HIT', 'MISS']);
-      expect(ranker.calls).toBe(before + 1);
+      expect(t.ranker.calls).toBe(before + 1);
     });
   });
 }

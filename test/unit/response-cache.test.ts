@@ -90,13 +90,19 @@ describe('response cache lookups: stale-while-revalidate and coalesced misses', 
     expect(await cache.lookup(key)).toMatchObject({ kind: 'miss' });
   });
 
-  it('a refresh that stores nothing (degraded) leaves the next request to try again', async () => {
-    let now = 0;
-    const cache = createGatewayResponseCache({ config: { ...CONFIG, staleMs: 5_000 }, redis: null, now: () => now });
-    const key = await cache.keyFor('u:2', DOC, 'HomeFeed', {});
+  /** A cache on a clock the test moves (`clock.now`), holding one answer of `viewer` stored at 0 for 1 s. */
+  async function cacheWithAnswer(staleMs: number, viewer: string) {
+    const clock = { now: 0 };
+    const cache = createGatewayResponseCache({ config: { ...CONFIG, staleMs }, redis: null, now: () => clock.now });
+    const key = await cache.keyFor(viewer, DOC, 'HomeFeed', {});
     cache.store(key, json(1), { n: 1 }, 1_000);
     await new Promise((done) => setImmediate(done));
-    now = 2_000;
+    return { cache, key, clock };
+  }
+
+  it('a refresh that stores nothing (degraded) leaves the next request to try again', async () => {
+    const { cache, key, clock } = await cacheWithAnswer(5_000, 'u:2');
+    clock.now = 2_000;
     const refresh = await cache.lookup(key);
     expect(refresh.kind).toBe('miss');
     expect(cache.store(key, json(2), { feed: { refined: { degraded: true } } }, 1_000)).toBe(false);
@@ -117,13 +123,9 @@ describe('response cache lookups: stale-while-revalidate and coalesced misses', 
   });
 
   it('never serves an invalidated answer stale: the new generation is a new key', async () => {
-    let now = 0;
-    const cache = createGatewayResponseCache({ config: { ...CONFIG, staleMs: 60_000 }, redis: null, now: () => now });
-    const before = await cache.keyFor('u:4', DOC, 'HomeFeed', {});
-    cache.store(before, json(1), { n: 1 }, 1_000);
-    await new Promise((done) => setImmediate(done));
+    const { cache, clock } = await cacheWithAnswer(60_000, 'u:4');
     await cache.invalidateViewer('u:4');
-    now = 2_000;
+    clock.now = 2_000;
     const after = await cache.keyFor('u:4', DOC, 'HomeFeed', {});
     expect(await cache.lookup(after)).toMatchObject({ kind: 'miss', flight: expect.anything() });
     // The next request waits on that refresh (here until missWaitMs, as it is never ended) instead of taking the old answer.
