@@ -246,7 +246,7 @@ describe('response cache and degraded answers', () => {
       expect(ranker.calls).toBe(2);
       expect(gw.gateway.responseCache!.stats.stored).toBe(0);
       expect(gw.gateway.responseCache!.stats.notStored).toBe(2);
-      // Requests that waited on a miss that stored nothing run their own: nobody gets a degraded answer as a hit.
+      // A key whose runs store nothing is not waited on: each request runs its own, and nobody gets a degraded answer as a hit.
       const together = await Promise.all([1, 2, 3].map(() => homeFeed(gw, { 'x-user-id': '21' })));
       expect(together.map((a) => a.xCache)).toEqual(['MISS', 'MISS', 'MISS']);
       expect(ranker.calls).toBe(5);

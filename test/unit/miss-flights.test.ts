@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MissFlights } from '../../src/gateway/response-cache/miss-flights.ts';
+import { EMPTY_MEMORY_MS, MissFlights } from '../../src/gateway/response-cache/miss-flights.ts';
 import { storedResponse } from '../../src/gateway/response-cache/response-store.ts';
 
 const ANSWER = storedResponse('{"data":{"x":1}}', 0);
@@ -48,5 +48,23 @@ describe('MissFlights', () => {
     expect(flights.lead('k')).toBeNull();
     flights.storing('k', Promise.resolve(ANSWER));
     expect(await waiting).toBe(ANSWER);
+  });
+
+  it('remembers for EMPTY_MEMORY_MS a key whose flight stored nothing; a stored answer clears it', async () => {
+    let now = 0;
+    const flights = new MissFlights(10_000, () => now);
+    flights.lead('k')!.end();
+    expect(flights.recentlyEmpty('k')).toBe(true);
+    expect(flights.recentlyEmpty('other')).toBe(false);
+    now = EMPTY_MEMORY_MS;
+    expect(flights.recentlyEmpty('k')).toBe(false);
+    flights.lead('k');
+    flights.storing('k', Promise.reject(new Error('write failed')));
+    await new Promise((done) => setImmediate(done));
+    expect(flights.recentlyEmpty('k')).toBe(true); // a failed write stores nothing either
+    flights.lead('k');
+    flights.storing('k', Promise.resolve(ANSWER));
+    await new Promise((done) => setImmediate(done));
+    expect(flights.recentlyEmpty('k')).toBe(false);
   });
 });

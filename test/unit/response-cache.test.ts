@@ -110,6 +110,18 @@ describe('response cache lookups: stale-while-revalidate and coalesced misses', 
     expect(await cache.lookup(key)).toMatchObject({ kind: 'miss', flight: expect.anything() });
   });
 
+  it('does not make requests wait on a key whose last run stored nothing (an anonymous HomeFeed is always degraded)', async () => {
+    const cache = createGatewayResponseCache({ config: CONFIG, redis: null });
+    const key = await cache.keyFor(null, DOC, 'HomeFeed', {});
+    const first = await cache.lookup(key);
+    expect(cache.store(key, json(1), { feed: { refined: { degraded: true } } }, 30_000)).toBe(false);
+    if (first.kind === 'miss') first.flight!.end();
+    const started = performance.now();
+    expect(await cache.lookup(key)).toMatchObject({ kind: 'miss', flight: null });
+    expect(await cache.lookup(key)).toMatchObject({ kind: 'miss', flight: null });
+    expect(performance.now() - started).toBeLessThan(CONFIG.missWaitMs); // nobody waited
+  });
+
   it('answers requests that arrive during a cold miss with its stored answer', async () => {
     const cache = createGatewayResponseCache({ config: CONFIG, redis: null });
     const key = await cache.keyFor('u:3', DOC, 'HomeFeed', {});

@@ -154,6 +154,10 @@ export function createGatewayResponseCache(options: ResponseCacheOptions): Gatew
       count('hit', key);
       return { kind: 'hit', stored: found };
     }
+    if (!found && flights.recentlyEmpty(key)) {
+      count('miss', key); // its last run stored nothing: not worth waiting for
+      return { kind: 'miss', flight: null };
+    }
     const flight = flights.lead(key);
     if (flight) {
       count('miss', key);
