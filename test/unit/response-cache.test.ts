@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeRedis, createRedis, parseRedisTarget, type RedisClient } from '../../src/adapters/redis/redis-connection.ts';
 import { MemoryGenerations } from '../../src/gateway/response-cache/generations.ts';
 import { hasDegradedRanking, stableJson } from '../../src/gateway/response-cache/cache-policy.ts';
+import { EMPTY_MEMORY_MS } from '../../src/gateway/response-cache/miss-flights.ts';
 import { createGatewayResponseCache } from '../../src/gateway/response-cache/response-cache.ts';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -68,26 +69,26 @@ describe('response cache lookups: stale-while-revalidate and coalesced misses', 
     let now = 1_000_000;
     const cache = createGatewayResponseCache({ config: { ...CONFIG, staleMs: 5_000 }, redis: null, now: () => now });
     const key = await cache.keyFor('u:1', DOC, 'HomeFeed', {});
-    const cold = await cache.lookup(key);
+    const cold = await cache.lookup(key, false);
     expect(cold.kind).toBe('miss');
     cache.store(key, json(1), { n: 1 }, 30_000);
     if (cold.kind === 'miss') cold.flight!.end();
     await Promise.resolve();
-    expect(await cache.lookup(key)).toMatchObject({ kind: 'hit', stored: { json: json(1) } });
+    expect(await cache.lookup(key, false)).toMatchObject({ kind: 'hit', stored: { json: json(1) } });
 
     now += 31_000; // past the TTL, inside the stale window
-    const refresh = await cache.lookup(key);
+    const refresh = await cache.lookup(key, false);
     expect(refresh).toMatchObject({ kind: 'miss', flight: expect.anything() });
-    expect(await cache.lookup(key)).toMatchObject({ kind: 'stale', stored: { json: json(1) } });
-    expect(await cache.lookup(key)).toMatchObject({ kind: 'stale' });
+    expect(await cache.lookup(key, false)).toMatchObject({ kind: 'stale', stored: { json: json(1) } });
+    expect(await cache.lookup(key, false)).toMatchObject({ kind: 'stale' });
     cache.store(key, json(2), { n: 2 }, 30_000);
     if (refresh.kind === 'miss') refresh.flight!.end();
     await new Promise((done) => setImmediate(done));
-    expect(await cache.lookup(key)).toMatchObject({ kind: 'hit', stored: { json: json(2) } });
+    expect(await cache.lookup(key, false)).toMatchObject({ kind: 'hit', stored: { json: json(2) } });
     expect(cache.stats).toMatchObject({ hits: 2, stale: 2, misses: 2, coalesced: 0 });
 
     now += 36_000; // past the stale window too: gone
-    expect(await cache.lookup(key)).toMatchObject({ kind: 'miss' });
+    expect(await cache.lookup(key, false)).toMatchObject({ kind: 'miss' });
   });
 
   /** A cache on a clock the test moves (`clock.now`), holding one answer of `viewer` stored at 0 for 1 s. */
@@ -100,33 +101,49 @@ describe('response cache lookups: stale-while-revalidate and coalesced misses', 
     return { cache, key, clock };
   }
 
-  it('a refresh that stores nothing (degraded) leaves the next request to try again', async () => {
+  it('gives the first request past the TTL the stale answer to serve when it can refresh in the background', async () => {
+    const { cache, key, clock } = await cacheWithAnswer(5_000, 'u:5');
+    clock.now = 2_000;
+    const refresh = await cache.lookup(key, true);
+    expect(refresh).toMatchObject({ kind: 'refresh', stored: { json: json(1) }, flight: expect.anything() });
+    expect(await cache.lookup(key, true)).toMatchObject({ kind: 'stale' }); // one refresh at a time
+    cache.store(key, json(2), { n: 2 }, 1_000);
+    if (refresh.kind === 'refresh') refresh.flight.end();
+    await new Promise((done) => setImmediate(done));
+    expect(await cache.lookup(key, true)).toMatchObject({ kind: 'hit', stored: { json: json(2) } });
+    expect(cache.stats).toMatchObject({ stale: 2, hits: 1, misses: 0 });
+  });
+
+  it('a refresh that stores nothing (degraded) is tried again after EMPTY_MEMORY_MS, the stale answer serving meanwhile', async () => {
     const { cache, key, clock } = await cacheWithAnswer(5_000, 'u:2');
     clock.now = 2_000;
-    const refresh = await cache.lookup(key);
+    const refresh = await cache.lookup(key, false);
     expect(refresh.kind).toBe('miss');
     expect(cache.store(key, json(2), { feed: { refined: { degraded: true } } }, 1_000)).toBe(false);
     if (refresh.kind === 'miss') refresh.flight!.end();
-    expect(await cache.lookup(key)).toMatchObject({ kind: 'miss', flight: expect.anything() });
+    // For EMPTY_MEMORY_MS the stale answer serves without another refresh; then one is tried again.
+    expect(await cache.lookup(key, false)).toMatchObject({ kind: 'stale', stored: { json: json(1) } });
+    clock.now += EMPTY_MEMORY_MS;
+    expect(await cache.lookup(key, false)).toMatchObject({ kind: 'miss', flight: expect.anything() });
   });
 
   it('does not make requests wait on a key whose last run stored nothing (an anonymous HomeFeed is always degraded)', async () => {
     const cache = createGatewayResponseCache({ config: CONFIG, redis: null });
     const key = await cache.keyFor(null, DOC, 'HomeFeed', {});
-    const first = await cache.lookup(key);
+    const first = await cache.lookup(key, false);
     expect(cache.store(key, json(1), { feed: { refined: { degraded: true } } }, 30_000)).toBe(false);
     if (first.kind === 'miss') first.flight!.end();
     const started = performance.now();
-    expect(await cache.lookup(key)).toMatchObject({ kind: 'miss', flight: null });
-    expect(await cache.lookup(key)).toMatchObject({ kind: 'miss', flight: null });
+    expect(await cache.lookup(key, false)).toMatchObject({ kind: 'miss', flight: null });
+    expect(await cache.lookup(key, false)).toMatchObject({ kind: 'miss', flight: null });
     expect(performance.now() - started).toBeLessThan(CONFIG.missWaitMs); // nobody waited
   });
 
   it('answers requests that arrive during a cold miss with its stored answer', async () => {
     const cache = createGatewayResponseCache({ config: CONFIG, redis: null });
     const key = await cache.keyFor('u:3', DOC, 'HomeFeed', {});
-    const leader = await cache.lookup(key);
-    const followers = [cache.lookup(key), cache.lookup(key)];
+    const leader = await cache.lookup(key, false);
+    const followers = [cache.lookup(key, false), cache.lookup(key, false)];
     await new Promise((done) => setImmediate(done)); // they are waiting on the leader now
     cache.store(key, json(7), { n: 7 }, 30_000);
     if (leader.kind === 'miss') leader.flight!.end();
@@ -139,9 +156,9 @@ describe('response cache lookups: stale-while-revalidate and coalesced misses', 
     await cache.invalidateViewer('u:4');
     clock.now = 2_000;
     const after = await cache.keyFor('u:4', DOC, 'HomeFeed', {});
-    expect(await cache.lookup(after)).toMatchObject({ kind: 'miss', flight: expect.anything() });
+    expect(await cache.lookup(after, false)).toMatchObject({ kind: 'miss', flight: expect.anything() });
     // The next request waits on that refresh (here until missWaitMs, as it is never ended) instead of taking the old answer.
-    expect(await cache.lookup(after)).toMatchObject({ kind: 'miss', flight: null });
+    expect(await cache.lookup(after, false)).toMatchObject({ kind: 'miss', flight: null });
   });
 });
 

@@ -24,7 +24,7 @@ const PART_FAILED = { message: 'Unexpected error.', extensions: { code: 'INTERNA
  * `next` events: the initial data with `hasNext: true`, then one `incremental` payload per part
  * as it completes) and resolves once the response has ended.
  */
-export async function streamDeferred(
+export function streamDeferred(
   res: ServerResponse,
   document: DeferredDocument,
   context: RequestContext,
@@ -33,6 +33,37 @@ export async function streamDeferred(
   /** Headers of the answer, asked for when they leave (with the first payload). */
   headers: () => Record<string, string>,
   onFirstPayload: () => void,
+): Promise<StreamedAnswer | null> {
+  let write: (json: string, last: boolean) => void = () => {};
+  return runDeferred(document, context, variables, {
+    initial(result) {
+      write = payloadWriter(res, format, headers());
+      write(`${document.initial.stringify(result).slice(0, -1)},"hasNext":true}`, false);
+      onFirstPayload();
+    },
+    part(entry, last) {
+      write(JSON.stringify({ incremental: [entry], hasNext: !last }), last);
+    },
+  });
+}
+
+/** Where the payloads of a deferred run go as they are ready. */
+interface PayloadSink {
+  initial(result: ExecutionResult): void;
+  /** One `incremental` entry; `last` when no part is left. */
+  part(entry: Record<string, unknown>, last: boolean): void;
+}
+
+/**
+ * Runs a split @defer document to its end and merges the data of every part; `sink` (none for
+ * a background refresh of the cache) gets the payloads as they are ready. Null when the initial
+ * payload has errors.
+ */
+export async function runDeferred(
+  document: DeferredDocument,
+  context: RequestContext,
+  variables: Record<string, unknown>,
+  sink: PayloadSink | null = null,
 ): Promise<StreamedAnswer | null> {
   const initialRun = document.initial.execute(context, variables);
   // They share the candidates the initial part starts generating (context.feedPlans); the
@@ -48,9 +79,7 @@ export async function streamDeferred(
   const initial = await initialRun.catch(() => null);
   if (!initial || initial.errors?.length || !initial.data) return null;
 
-  const write = payloadWriter(res, format, headers());
-  write(`${document.initial.stringify(initial).slice(0, -1)},"hasNext":true}`, false);
-  onFirstPayload();
+  sink?.initial(initial);
   const data = initial.data as Record<string, unknown>;
   let complete = true;
   while (pending.length > 0) {
@@ -66,7 +95,7 @@ export async function streamDeferred(
     } else {
       Object.assign(objectAt(data, done.part.path) ?? {}, value);
     }
-    write(JSON.stringify({ incremental: [entry], hasNext: pending.length > 0 }), pending.length === 0);
+    sink?.part(entry, pending.length === 0);
   }
   return { data, complete };
 }

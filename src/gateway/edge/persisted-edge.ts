@@ -16,7 +16,7 @@ import type { StoredResponse } from '../response-cache/response-store.ts';
 import type { GatewayYoga } from '../yoga.ts';
 import type { CompiledDocument } from './compiled-documents.ts';
 import type { DeferredDocument } from './deferred-documents.ts';
-import { streamDeferred, type StreamFormat } from './deferred-stream.ts';
+import { runDeferred, streamDeferred, type StreamFormat } from './deferred-stream.ts';
 import { readGetRequest, readPostRequest, type EdgeRequest } from './persisted-request.ts';
 import { FORMAT_TAG, negotiateFormat, type ResponseFormat } from './response-format.ts';
 
@@ -108,7 +108,13 @@ export function createPersistedEdge(options: PersistedEdgeOptions): PersistedEdg
     let flight: LeadingMiss | null = null;
     if (responseCache && ttlMs > 0) {
       key = await responseCache.keyFor(viewer.key, document.id, document.operationName, named.variables);
-      const found = await responseCache.lookup(key);
+      // What can run without a client, to refresh an expired answer while the stale one is served.
+      const refresher = compiledDocument ?? deferred.get(document.id);
+      const found = await responseCache.lookup(key, refresher !== undefined);
+      if (found.kind === 'refresh') {
+        writeAnswer(req, res, found.stored.json, format, document.operationName, { hit: 'stale', etag: found.stored.etag, stored: found.stored });
+        return void refreshInBackground({ document, variables: named.variables, viewer, key, ttlMs }, refresher!, found.flight);
+      }
       if (found.kind !== 'miss') return writeAnswer(req, res, found.stored.json, format, document.operationName, { hit: found.kind, etag: found.stored.etag, stored: found.stored });
       flight = found.flight;
     }
@@ -122,6 +128,34 @@ export function createPersistedEdge(options: PersistedEdgeOptions): PersistedEdg
     });
     if (ran === 'yoga') res.once('close', flight.end);
     else flight.end();
+  };
+
+  /**
+   * Runs an expired answer's operation with no client waiting and stores the answer (unless it
+   * has errors or a degraded ranking: the stale answer then serves on, and a later request
+   * tries again). Its own budget bounds it, as any request's; failures are dropped.
+   */
+  const refreshInBackground = async (
+    refresh: Pick<Miss, 'document' | 'variables' | 'viewer' | 'ttlMs'> & { readonly key: string },
+    runner: CompiledDocument | DeferredDocument,
+    flight: LeadingMiss,
+  ): Promise<void> => {
+    const { document, variables, viewer, key, ttlMs } = refresh;
+    try {
+      if ('execute' in runner) {
+        const context: RequestContext = { viewer, loaders: createLoaders(services), services };
+        const result = await inOperationSpan(document, () => runner.execute(context, variables));
+        if (!result.errors?.length) responseCache!.store(key, runner.stringify(result), result.data, ttlMs);
+      } else {
+        const context: RequestContext = { viewer, loaders: createLoaders(services), services, feedPlans: new Map() };
+        const answer = await inOperationSpan(document, () => runDeferred(runner, context, variables));
+        if (answer?.complete) responseCache!.store(key, JSON.stringify({ data: answer.data }), answer.data, ttlMs);
+      }
+    } catch {
+      // Nothing stored: the stale answer serves on, and a request at least EMPTY_MEMORY_MS later refreshes again.
+    } finally {
+      flight.end();
+    }
   };
 
   /** Runs a miss: the compiled document, or the deferred one streamed; else (and on errors) Yoga. */

@@ -53,12 +53,15 @@ export interface GatewayResponseCache {
   ttlMsFor(variables: unknown): number;
   /**
    * The edge's read, coalesced per key: a fresh answer, a stale one (while another request
-   * refreshes it), another request's answer waited for, or a miss to run. A miss that leads
-   * (`flight`) must `end` once its answer is stored or abandoned. When the edge hands a miss to
-   * Yoga it calls `handOver` first, so the plugin neither reads the key again nor counts a
-   * second lookup, and stores the answer under the same key.
+   * refreshes it), another request's answer waited for, or a miss to run. The first request
+   * after an entry's TTL gets `refresh` when the caller can run the operation without a client
+   * (`backgroundRefresh`): it answers with the stale entry and refreshes it in the background;
+   * otherwise it gets a `miss`. A `refresh` or a `miss` that leads (`flight`) must `end` once
+   * its answer is stored or abandoned. When the edge hands a miss to Yoga it calls `handOver`
+   * first, so the plugin neither reads the key again nor counts a second lookup, and stores the
+   * answer under the same key.
    */
-  lookup(key: string): Promise<CacheLookup>;
+  lookup(key: string, backgroundRefresh: boolean): Promise<CacheLookup>;
   handOver(req: IncomingMessage, key: string): void;
   /**
    * Stores an answer the edge made itself (`json` is `{"data": ...}`), unless a ranking in it
@@ -76,6 +79,7 @@ export interface ResponseCacheEvent {
 /** What the edge's lookup of one key came to. */
 export type CacheLookup =
   | { readonly kind: 'hit' | 'stale' | 'coalesced'; readonly stored: StoredResponse }
+  | { readonly kind: 'refresh'; readonly stored: StoredResponse; readonly flight: LeadingMiss }
   | { readonly kind: 'miss'; readonly flight: LeadingMiss | null };
 
 export interface ResponseCacheOptions {
@@ -126,7 +130,7 @@ export function createGatewayResponseCache(options: ResponseCacheOptions): Gatew
 
   const local = new MemoryResponseStore(config.maxEntries, config.staleMs, now);
   const store: ResponseStore = redis ? new RedisResponseStore(redis.client, local, config.staleMs, now) : local;
-  const flights = new MissFlights(config.missWaitMs);
+  const flights = new MissFlights(config.missWaitMs, now);
   // Requests the edge already looked up and missed: the plugin's key for them is marked.
   const handedOver = new WeakMap<IncomingMessage, string>();
 
@@ -148,17 +152,22 @@ export function createGatewayResponseCache(options: ResponseCacheOptions): Gatew
     }
   };
 
-  const lookup = async (key: string): Promise<CacheLookup> => {
+  const lookup = async (key: string, backgroundRefresh: boolean): Promise<CacheLookup> => {
     const found = await read(key);
     if (found && found.freshUntil > now()) {
       count('hit', key);
       return { kind: 'hit', stored: found };
     }
-    if (!found && flights.recentlyEmpty(key)) {
-      count('miss', key); // its last run stored nothing: not worth waiting for
-      return { kind: 'miss', flight: null };
+    if (flights.recentlyEmpty(key)) {
+      // Its last run stored nothing: not worth waiting for, nor refreshing again at once.
+      count(found ? 'stale' : 'miss', key);
+      return found ? { kind: 'stale', stored: found } : { kind: 'miss', flight: null };
     }
     const flight = flights.lead(key);
+    if (flight && found && backgroundRefresh) {
+      count('stale', key);
+      return { kind: 'refresh', stored: found, flight };
+    }
     if (flight) {
       count('miss', key);
       return { kind: 'miss', flight };
