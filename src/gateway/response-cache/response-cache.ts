@@ -15,11 +15,11 @@ import { MemoryResponseStore, RedisResponseStore, type ResponseStore, type Store
 const DIGEST_MEMO_ENTRIES = 4096;
 const DIGEST_MEMO_MAX_INPUT = 1024;
 
-/** Hit and miss counters (for /metrics later). */
+/** Lookup and store counters (on /metrics: telemetry/observers.ts). */
 export interface ResponseCacheStats {
   /** Lookups answered from the cache (fresh entries). */
   hits: number;
-  /** Lookups answered with an entry past its TTL while another request refreshed it. */
+  /** Lookups answered with an entry past its TTL while it was refreshed (in the background, or by another request). */
   stale: number;
   /** Lookups that waited for another request's miss of the same key and were answered with its result. */
   coalesced: number;
