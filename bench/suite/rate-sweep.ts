@@ -53,6 +53,9 @@ function lengthS(rate: number, baseS: number, minRequests: number): number {
  * Waits until the server answers again (a probe queues behind whatever backlog an overloaded
  * step left it), then a little more, so no step pays for the one before.
  */
+/** Seconds at the latency run's rate before it is recorded. */
+const STEADY_RUN_S = 3;
+
 async function quiesce(target: Target, operation: Operation): Promise<void> {
   const agent = keepAliveAgent(1);
   try {
@@ -69,7 +72,7 @@ async function quiesce(target: Target, operation: Operation): Promise<void> {
  * Open-loop steps around the closed-loop estimate: upward until one is not sustained (twice),
  * and when the first already fails, downward until one is; then up to REFINE_STEPS halvings
  * between the highest sustained and the lowest failed rate; then the latency run at half the
- * highest sustained rate.
+ * highest sustained rate, after an unrecorded run of STEADY_RUN_S at that rate.
  */
 export async function rateSweep(
   target: Target,
@@ -109,6 +112,10 @@ export async function rateSweep(
     await stepAt(Math.round((best + lowestFailed) / 2));
   }
   const halfRate = Math.max(1, Math.round((best || estimateRps * DOWN[DOWN.length - 1]!) / 2));
+  // An unrecorded run at that rate first: the latency is the steady state's, not the recovery
+  // from the sweep's overload steps (a backlog of seconds grows the heap; a HomeFeed run right
+  // after six steps at 1.2-1.3x its capacity had a first-payload p99 of 25 ms, 1.5 ms without).
+  await runAt(halfRate, Math.min(timing.measureS, STEADY_RUN_S));
   const atHalf = await runAt(halfRate, lengthS(halfRate, timing.measureS, MIN_MEASURE_REQUESTS));
   log(`  at ${halfRate} req/s (half): p50 ${atHalf.last.p50.toFixed(2)}, p99 ${atHalf.last.p99.toFixed(2)}, p99.9 ${atHalf.last.p999.toFixed(2)} ms, bad ${atHalf.bad}`);
   return { maxSustainedRps: best, steps, atHalf };

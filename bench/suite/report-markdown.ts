@@ -121,7 +121,7 @@ export function markdownReport(result: RunResult, svgFile: string | null): strin
     '',
     `Node ${result.node}, ${result.cpu}; ${result.pinning}. Catalog: ${result.catalog.items} synthetic items, ${result.catalog.users} users. ` +
       `Warm-up ${result.warmupS} s per server; closed loop ${result.closedLoopS} s at ${result.concurrency} connections (autocannon); ` +
-      `rate sweep ${result.sweepStepS} s per step (longer, up to twice, to hold 100 requests); latency ${result.measureS} s (up to twice, to hold 1000) open loop at half the maximum sustained rate ` +
+      `rate sweep ${result.sweepStepS} s per step (longer, up to twice, to hold 100 requests); latency ${result.measureS} s (up to twice, to hold 1000) open loop at half the maximum sustained rate, after an unrecorded run of up to 3 s at that rate, ` +
       `(when none was sustained: half the lowest step), timed from each request's scheduled send by the ${result.generator === 'native' ? 'native generator (bench/native/open-loop.c; every status checked, about 2,000 answers a run checked whole)' : 'Node generator'}. ` +
       `Sustained: no bad answer, achieved ≥ ${result.rule.minAchievedShare * 100}% of offered, last-payload p99 ≤ ${result.rule.maxP99Ms} ms. ` +
       `Run took ${(result.durationS / 60).toFixed(1)} min.`,

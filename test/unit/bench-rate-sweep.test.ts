@@ -34,7 +34,7 @@ describe('rateSweep (bench)', () => {
     const sweep = await rateSweep(target, trivialFeedPersisted(), 452, timing, DEFAULT_RULE, () => {}, stepAgainst(180, offered));
     expect(offered.slice(0, 3)).toEqual([226, 226, 113]);
     // Halvings: 170 holds, 198 fails (twice): the best is 170, within 6% of the capacity.
-    expect(offered.slice(3)).toEqual([170, 198, 198, 85]);
+    expect(offered.slice(3)).toEqual([170, 198, 198, 85, 85]); // the half rate twice: a steady run, then the recorded one
     expect(sweep.maxSustainedRps).toBe(170);
     expect(sweep.atHalf.offeredRps).toBe(85);
   });
@@ -43,7 +43,7 @@ describe('rateSweep (bench)', () => {
     const offered: number[] = [];
     // Up from 100: 50, 70, 85, 100 hold, 115 fails; 108 holds (capacity 110), 112 fails, and the two halvings are spent.
     const sweep = await rateSweep(target, trivialFeedPersisted(), 100, timing, DEFAULT_RULE, () => {}, stepAgainst(110, offered));
-    expect(offered).toEqual([50, 70, 85, 100, 115, 115, 108, 112, 112, 54]);
+    expect(offered).toEqual([50, 70, 85, 100, 115, 115, 108, 112, 112, 54, 54]);
     expect(sweep.maxSustainedRps).toBe(108);
   });
 
@@ -51,12 +51,12 @@ describe('rateSweep (bench)', () => {
     const offered: number[] = [];
     // The closed loop understated the server (capacity 160): 150 holds, 175 fails, 163 fails, 157 holds.
     const above = await rateSweep(target, trivialFeedPersisted(), 100, timing, DEFAULT_RULE, () => {}, stepAgainst(160, offered));
-    expect(offered).toEqual([50, 70, 85, 100, 115, 130, 150, 175, 175, 163, 163, 157, 79]);
+    expect(offered).toEqual([50, 70, 85, 100, 115, 130, 150, 175, 175, 163, 163, 157, 79, 79]);
     expect(above.maxSustainedRps).toBe(157);
 
     offered.length = 0;
     const all = await rateSweep(target, trivialFeedPersisted(), 100, timing, DEFAULT_RULE, () => {}, stepAgainst(1000, offered));
-    expect(offered).toEqual([50, 70, 85, 100, 115, 130, 150, 175, 200, 250, 300, 150]);
+    expect(offered).toEqual([50, 70, 85, 100, 115, 130, 150, 175, 200, 250, 300, 150, 150]);
     expect(all.maxSustainedRps).toBe(300);
   });
 });
