@@ -63,8 +63,8 @@ const HIT_EXTENSIONS = ',"extensions":{"responseCache":{"hit":true}}}';
  * The edge in front of Yoga for persisted queries, the traffic that dominates production.
  * It reads only what it needs (document id, variables, identity), verifies identity, computes
  * the response-cache key and answers a hit by writing the stored bytes in the form the Accept
- * header asks for, with ETag / 304 (also an expired answer while another request refreshes
- * it, and the answer of another request's miss of the same key it waited for: see
+ * header asks for, with ETag / 304 (also an expired answer while it is refreshed in the
+ * background, and the answer of another request's miss of the same key it waited for: see
  * GatewayResponseCache.lookup). A miss of a document without @defer runs its compiled
  * form (graphql-jit) and its compiled serializer here, and stores the answer. Everything else
  * (deferred documents, mutations, free text, GraphiQL, unknown ids, bad credentials, and any
@@ -222,7 +222,7 @@ function inOperationSpan<T>(document: PersistedDocument, run: () => Promise<T>):
 }
 
 type AnswerKind =
-  /** From the cache: fresh, stale (refreshed meanwhile by another request), or another request's miss waited for. */
+  /** From the cache: fresh, stale (being refreshed meanwhile), or another request's miss waited for. */
   | { readonly hit: 'hit' | 'stale' | 'coalesced'; readonly etag: string; readonly stored: StoredResponse }
   | { readonly hit: false; readonly cache: { readonly didCache: boolean; readonly ttl: number } | null; readonly execMs: number };
 

@@ -21,8 +21,8 @@ interface Flight extends LeadingMiss {
 /**
  * Concurrent misses of one cache key, in this process. When a popular answer expires (or was
  * never there), every request for it arriving before it is stored again would run the whole
- * operation: at 12k hits/s a 30 s HomeFeed entry expiring cost 100-250 ms stalls of the event
- * loop (dozens of pipelines at ~2 ms of CPU each). Here the first request leads, and the others
+ * operation: at 12k hits/s each expiry of one HomeFeed entry stalled the event loop 100-250 ms
+ * (dozens of pipelines at ~2 ms of CPU each). Here the first request leads, and the others
  * either take a stale copy (the caller decides) or wait for the leader's stored answer, at most
  * `maxWaitMs` from the start of the flight; past that, or when the leader stores nothing (a
  * degraded or failed answer), they run the operation themselves, as without coalescing (and
