@@ -32,7 +32,7 @@ try {
   const artifacts = await loadArtifacts(args.artifacts);
   const loader = await createRedis(parseRedisTarget(url));
   await loadArtifactsIntoRedis(loader, artifacts, { prefix: 'bench' });
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', REDIS_URL: url, REDIS_PREFIX: 'bench', ARTIFACTS_DIR: args.artifacts, BUDGET_HOME_MS: '2000', RESPONSE_CACHE: 'false' });
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', REDIS_URL: url, REDIS_PREFIX: 'bench', ARTIFACTS_DIR: args.artifacts, BUDGET_HOME_MS: '2000', RESPONSE_CACHE: 'false', WARM_UP_ROUNDS: '0' });
   const ranker = await startLocalRanker(artifacts, config);
   const redis = await createRedisServices(artifacts, config, ranker, null);
   const tracked = trackStoreWaits(redis.services);

@@ -27,6 +27,11 @@ export interface Config {
   readonly jwt: JwtConfig;
   readonly budgetsMs: Readonly<Record<Surface, number>>;
   readonly maxBodyBytes: number;
+  /**
+   * Rounds of the warm-up before listening: each persisted query the edge runs itself, run this
+   * many times for a few viewers so the first requests do not pay for cold code; 0 = none.
+   */
+  readonly warmUpRounds: number;
   readonly maxQueryDepth: number;
   readonly rankerThreads: number;
   readonly rankerQueueLimit: number;
@@ -144,6 +149,7 @@ export function loadConfig(env: Env = process.env): Config {
       CHECKOUT: int(env, 'BUDGET_CHECKOUT_MS', 50, 1, 60_000),
     },
     maxBodyBytes: int(env, 'MAX_BODY_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),
+    warmUpRounds: int(env, 'WARM_UP_ROUNDS', 30, 0, 10_000),
     maxQueryDepth: int(env, 'MAX_QUERY_DEPTH', 12, 2, 100),
     rankerThreads: int(env, 'RANKER_THREADS', Math.max(1, Math.min(4, cores - 1)), 1, 64),
     rankerQueueLimit: int(env, 'RANKER_QUEUE_LIMIT', 256, 1, 100_000),

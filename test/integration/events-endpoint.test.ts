@@ -176,7 +176,7 @@ describe('POST /events (Redis event log, sessions and trending)', () => {
   beforeAll(async () => {
     // The harness's setup, but with events, sessions and trending served from Redis.
     artifacts = await loadArtifacts(inject('artifactsDir'));
-    const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', RANKER_THREADS: '1', ARTIFACTS_DIR: artifacts.dir, ...ENV });
+    const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', RANKER_THREADS: '1', WARM_UP_ROUNDS: '0', ARTIFACTS_DIR: artifacts.dir, ...ENV });
     const ranker = await startLocalRanker(artifacts, config);
     const embedded = await createEmbeddedServices(artifacts, config, ranker);
     log = new RedisEventLog(redis, { prefix });
