@@ -1,7 +1,7 @@
 /**
  * Cache hits across expiries, with and without coalescing, side by side.
  *
- *   npm run bench:expiry -- [--rate 8000] [--seconds 10] [--ttl-ms 2000] [--rounds 3] [--items 100000]
+ *   npm run bench:expiry -- [--rate 4000] [--seconds 10] [--ttl-ms 2000] [--rounds 3] [--items 100000]
  *
  * Two gateways serve one viewer's cached HomeFeed (multipart/mixed, the `npm run bench`
  * scenario) with a short HOME TTL, so a run crosses several expiries: "coalesced" with the
@@ -13,21 +13,19 @@
  */
 import { cpus } from 'node:os';
 import { parseCli } from '../src/cli/parse-cli.ts';
-import { artifactsDirFor, ensureArtifacts } from './suite/artifacts-cache.ts';
+import { benchSetup, graphqlUrlOf, serverCommand } from './suite/bench-setup.ts';
 import { startChildServer, type ChildServer } from './suite/child-server.ts';
 import { targetOf } from './suite/http-client.ts';
 import { nativeGeneratorMissing } from './suite/load-generator.ts';
 import { nativeOpenLoop } from './suite/native-open-loop.ts';
 import { median } from './suite/percentiles.ts';
-import { pinLoadGenerator } from './suite/pinning.ts';
-import { plan } from './suite/plan.ts';
 import { processCpuSeconds } from './suite/process-cpu.ts';
 
-const USAGE = `usage: npm run bench:expiry -- [--rate 8000] [--seconds 10] [--ttl-ms 2000] [--rounds 3] [--items 100000]`;
+const USAGE = `usage: npm run bench:expiry -- [--rate 4000] [--seconds 10] [--ttl-ms 2000] [--rounds 3] [--items 100000]`;
 const cli = parseCli(
   process.argv.slice(2),
   {
-    rate: { type: 'string', default: '8000' },
+    rate: { type: 'string', default: '4000' },
     seconds: { type: 'string', default: '10' },
     'ttl-ms': { type: 'string', default: '2000' },
     rounds: { type: 'string', default: '3' },
@@ -49,11 +47,8 @@ if (missing !== null) {
   log(`bench:expiry needs the native open loop: ${missing}`);
   process.exit(1);
 }
-const pinning = pinLoadGenerator();
-log(pinning.note);
-const catalog = { dir: artifactsDirFor(items), items, users: 10_000 };
-await ensureArtifacts(items, catalog.users, log);
-const scenario = plan(catalog).find((s) => s.id === 'job/local/homefeed-cached')!;
+const { pinning, scenario: scenarioOf } = await benchSetup(items, log);
+const scenario = scenarioOf('job/local/homefeed-cached');
 
 const SIDES = [
   { name: 'coalesced', env: {} },
@@ -77,19 +72,18 @@ try {
     servers.push(
       await startChildServer({
         name: side.name,
-        command: [...pinning.serverPrefix, process.execPath, ...scenario.server.nodeFlags, '--import', 'tsx', scenario.server.entry],
+        command: serverCommand(pinning, scenario.server),
         env: { ...scenario.server.env, RESPONSE_CACHE_TTL_HOME_MS: String(ttlMs), ...side.env },
         ready: /listening on (http:\/\/\S+?)\/graphql/,
       }),
     );
   }
-  const urlOf = (server: ChildServer): string => `${server.address.replace('//localhost', '//127.0.0.1')}/graphql`;
   const load = async (index: number, loadRate: number, loadSeconds: number): Promise<Run> => {
     const others = servers.filter((_, i) => i !== index);
     for (const other of others) process.kill(other.pid, 'SIGSTOP');
     try {
       const before = processCpuSeconds(servers[index]!.pid);
-      const run = await nativeOpenLoop(targetOf(urlOf(servers[index]!)), scenario.operation, loadRate, loadSeconds, 2000, 50, { cores: pinning.loadCores });
+      const run = await nativeOpenLoop(targetOf(graphqlUrlOf(servers[index]!)), scenario.operation, loadRate, loadSeconds, 2000, 50, { cores: pinning.loadCores });
       const cpuUs = ((processCpuSeconds(servers[index]!.pid) - before) * 1e6) / Math.max(1, run.sent);
       return { ...run.last, bad: run.bad, cpuUs };
     } finally {

@@ -11,12 +11,10 @@ import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseCli } from '../src/cli/parse-cli.ts';
-import { artifactsDirFor, ensureArtifacts } from './suite/artifacts-cache.ts';
+import { benchSetup, graphqlUrlOf } from './suite/bench-setup.ts';
 import { startChildServer } from './suite/child-server.ts';
 import { targetOf } from './suite/http-client.ts';
-import { plan } from './suite/plan.ts';
 import { percentiles } from './suite/percentiles.ts';
-import { pinLoadGenerator } from './suite/pinning.ts';
 import { RawHttpPool } from './suite/raw-http-client.ts';
 
 const USAGE = `usage: npm run bench:first-tail -- [--rate 226] [--seconds 10] [--items 100000] [--slow-ms 5] [--node-flags '<flags>']
@@ -46,11 +44,8 @@ const items = Math.max(1000, Number(cli.values.items));
 const slowMs = Number(cli.values['slow-ms']);
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
-const pinning = pinLoadGenerator();
-log(pinning.note);
-const catalog = { dir: artifactsDirFor(items), items, users: 10_000 };
-await ensureArtifacts(items, catalog.users, log);
-const scenario = plan(catalog).find((s) => s.id === 'job/local/homefeed-uncached')!;
+const { pinning, scenario: scenarioOf } = await benchSetup(items, log);
+const scenario = scenarioOf('job/local/homefeed-uncached');
 const logFile = join(tmpdir(), `arrival-log-${process.pid}.json`);
 const server = await startChildServer({
   name: 'gateway',
@@ -101,7 +96,7 @@ async function openLoop(pool: RawHttpPool, count: number, tag: string): Promise<
 
 let sent: Sent[];
 try {
-  const pool = new RawHttpPool(targetOf(`${server.address.replace('//localhost', '//127.0.0.1')}/graphql`), 512);
+  const pool = new RawHttpPool(targetOf(graphqlUrlOf(server)), 512);
   await openLoop(pool, Math.round(rate * 4), 'warm');
   sent = await openLoop(pool, Math.round(rate * seconds), 'run');
   pool.destroy();

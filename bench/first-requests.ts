@@ -13,12 +13,10 @@
 import { createServer } from 'node:http';
 import { cpus } from 'node:os';
 import { parseCli } from '../src/cli/parse-cli.ts';
-import { artifactsDirFor, ensureArtifacts } from './suite/artifacts-cache.ts';
+import { benchSetup, graphqlUrlOf, serverCommand } from './suite/bench-setup.ts';
 import { startChildServer } from './suite/child-server.ts';
 import { keepAliveAgent, send, targetOf, verdict } from './suite/http-client.ts';
 import { median } from './suite/percentiles.ts';
-import { pinLoadGenerator } from './suite/pinning.ts';
-import { plan } from './suite/plan.ts';
 
 const USAGE = `usage: npm run bench:first-requests -- [--starts 3] [--requests 20] [--rounds 30] [--items 100000]`;
 const cli = parseCli(
@@ -38,11 +36,8 @@ const requests = Math.max(6, Number(cli.values.requests));
 const items = Number(cli.values.items);
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
-const pinning = pinLoadGenerator();
-log(pinning.note);
-const catalog = { dir: artifactsDirFor(items), items, users: 10_000 };
-await ensureArtifacts(items, catalog.users, log);
-const scenario = plan(catalog).find((s) => s.id === 'job/local/homefeed-uncached')!;
+const { pinning, scenario: scenarioOf } = await benchSetup(items, log);
+const scenario = scenarioOf('job/local/homefeed-uncached');
 const variants = [
   { name: 'no warm-up', rounds: '0' },
   { name: `warm-up, ${cli.values.rounds} rounds`, rounds: String(cli.values.rounds) },
@@ -60,13 +55,13 @@ for (let start = 0; start < starts; start++) {
     const spawnedAt = performance.now();
     const server = await startChildServer({
       name: variant.name,
-      command: [...pinning.serverPrefix, process.execPath, ...scenario.server.nodeFlags, '--import', 'tsx', scenario.server.entry],
+      command: serverCommand(pinning, scenario.server),
       env: { ...scenario.server.env, WARM_UP_ROUNDS: variant.rounds },
       ready: /listening on (http:\/\/\S+?)\/graphql/,
     });
     const startMs = performance.now() - spawnedAt;
     try {
-      const target = targetOf(`${server.address.replace('//localhost', '//127.0.0.1')}/graphql`);
+      const target = targetOf(graphqlUrlOf(server));
       const agent = keepAliveAgent(1);
       const lastMs: number[] = [];
       // Users far from the warm-up's (1-8), each once: every request is a first for its viewer.

@@ -7,16 +7,15 @@
  */
 import { cpus } from 'node:os';
 import { parseCli } from '../src/cli/parse-cli.ts';
-import { artifactsDirFor, ensureArtifacts } from './suite/artifacts-cache.ts';
+import { benchSetup, graphqlUrlOf, serverCommand } from './suite/bench-setup.ts';
 import { startChildServer, type ChildServer } from './suite/child-server.ts';
 import { spreadClosedLoop } from './suite/spread-closed-loop.ts';
 import { targetOf } from './suite/http-client.ts';
 import { nativeGeneratorMissing, openLoopBy, type LoadGenerator } from './suite/load-generator.ts';
 import { describeHostNoise, probeHostNoise } from './suite/host-noise.ts';
-import { pinLoadGenerator } from './suite/pinning.ts';
 import { median } from './suite/percentiles.ts';
 import { processCpuSeconds } from './suite/process-cpu.ts';
-import { plan, type Scenario } from './suite/plan.ts';
+import type { Scenario } from './suite/plan.ts';
 
 const USAGE = `usage: npm run bench:targets -- [--rounds 7] [--seconds 3] [--items 100000] [--only <pattern>]
 
@@ -65,12 +64,7 @@ const PAIRS: readonly Pair[] = [
 
 const only = cli.values.only ? new RegExp(cli.values.only, 'i') : null;
 const pairs = PAIRS.filter((p) => !only || only.test(p.id));
-const pinning = pinLoadGenerator();
-log(pinning.note);
-const catalog = { dir: artifactsDirFor(items), items, users: 10_000 };
-await ensureArtifacts(items, catalog.users, log);
-const scenarios = new Map(plan(catalog).map((s) => [s.id, s]));
-const scenario = (id: string): Scenario => scenarios.get(id) ?? (() => { throw new Error(`no scenario ${id}`); })();
+const { pinning, catalog, scenario } = await benchSetup(items, log);
 
 const servers = new Map<string, ChildServer>();
 async function urlOf(s: Scenario): Promise<string> {
@@ -78,14 +72,14 @@ async function urlOf(s: Scenario): Promise<string> {
   if (!server) {
     server = await startChildServer({
       name: s.server.id,
-      command: [...pinning.serverPrefix, process.execPath, ...s.server.nodeFlags, '--import', 'tsx', s.server.entry],
+      command: serverCommand(pinning, s.server),
       env: s.server.env,
       ready: /listening on (http:\/\/\S+?)\/graphql/,
     });
     servers.set(s.server.id, server);
     log(`${s.server.id}: pid ${server.pid} on ${server.address}`);
   }
-  return `${server.address.replace('//localhost', '//127.0.0.1')}/graphql`;
+  return graphqlUrlOf(server);
 }
 
 /**
@@ -94,7 +88,7 @@ async function urlOf(s: Scenario): Promise<string> {
  * seconds after load stops), which the measured server would pay for.
  */
 async function alone<T>(url: string, measure: () => Promise<T>): Promise<T> {
-  const others = [...servers.values()].filter((server) => url !== `${server.address.replace('//localhost', '//127.0.0.1')}/graphql`);
+  const others = [...servers.values()].filter((server) => url !== graphqlUrlOf(server));
   for (const server of others) process.kill(server.pid, 'SIGSTOP');
   try {
     return await measure();

@@ -1,7 +1,5 @@
-import type { Target } from './http-client.ts';
 import { nativeOpenLoop, nativeOpenLoopBinary } from './native-open-loop.ts';
 import type { OpenLoopResult } from './open-loop.ts';
-import type { Catalog, Scenario } from './plan.ts';
 import { spreadOpenLoop } from './spread-open-loop.ts';
 
 /**
@@ -17,19 +15,13 @@ export function nativeGeneratorMissing(): string | null {
   return built.path === null ? built.why : null;
 }
 
-/** One open loop of `scenario` at `rate`, timed by `generator`, its load spread over `cores`. */
-export function openLoopBy(
-  generator: LoadGenerator,
-  target: Target,
-  scenario: Scenario,
-  catalog: Catalog,
-  rate: number,
-  seconds: number,
-  drainMs: number,
-  maxSockets: number,
-  cores: readonly number[],
-): Promise<OpenLoopResult> {
-  return generator === 'native'
-    ? nativeOpenLoop(target, scenario.operation, rate, seconds, drainMs, maxSockets, { cores })
-    : spreadOpenLoop(target, scenario, catalog, rate, seconds, drainMs, maxSockets, cores);
+/**
+ * One open loop of `scenario` at `rate`, timed by `generator`, its load spread over `cores`:
+ * the arguments of `spreadOpenLoop` (target, scenario, catalog, rate, seconds, drainMs,
+ * maxSockets, cores), which runs the Node generator.
+ */
+export function openLoopBy(generator: LoadGenerator, ...loop: Parameters<typeof spreadOpenLoop>): Promise<OpenLoopResult> {
+  if (generator === 'node') return spreadOpenLoop(...loop);
+  const [target, scenario, , rate, seconds, drainMs, maxSockets, cores] = loop;
+  return nativeOpenLoop(target, scenario.operation, rate, seconds, drainMs, maxSockets, { cores });
 }
