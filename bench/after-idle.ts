@@ -2,9 +2,10 @@
  * The first seconds of load after an idle period, per set of V8 flags, side by side.
  *
  *   npm run bench:after-idle -- [--idle-s 120] [--burst-s 10] [--warmup-s 10] [--connections 50]
- *     [--rate <req/s>] [--variant "name=flags"]... [--trace-gc]
+ *     [--rate <req/s>] [--variant "name=flags"]... [--trace-gc] [--json <file>]
  *   (variants default: none, no-memory-reducer, and npm start's flags; --trace-gc adds
- *   a count of each gateway's collections during its burst)
+ *   a count of each gateway's collections during its burst; --json also writes each burst's
+ *   figures to <file>, for `npm run bench`, which runs this as its last step)
  *
  * Starts one gateway per variant (production mode, embedded defaults, response cache on),
  * pinned to core 0 with taskset where available; this process (the load) takes core 1. Warms
@@ -16,11 +17,13 @@
  * to tell a stall of the server from one of the load generator.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { targetOf, verdict } from './suite/http-client.ts';
 import { RawHttpPool } from './suite/raw-http-client.ts';
 import { coarseFeed } from './suite/operations.ts';
 import { gatewayNodeFlags } from './suite/gateway-node-flags.ts';
+import type { AfterIdleBurst } from './suite/after-idle-step.ts';
 import { pinLoadGenerator } from './suite/pinning.ts';
 
 const { values: args } = parseArgs({
@@ -33,6 +36,7 @@ const { values: args } = parseArgs({
     users: { type: 'string', default: '10000' },
     variant: { type: 'string', multiple: true },
     'trace-gc': { type: 'boolean', default: false },
+    json: { type: 'string' },
   },
 });
 const IDLE_MS = Number(args['idle-s']) * 1000;
@@ -124,7 +128,8 @@ async function request(pool: RawHttpPool, start: number, due: number): Promise<S
   const lagMs = performance.now() - due;
   try {
     const { body, headers } = operation.request(sequence++);
-    const answer = await pool.send(body, headers, operation.multipart, due);
+    // Timed from its scheduled send, or from its real one when the timer let it leave early.
+    const answer = await pool.send(body, headers, operation.multipart, Math.min(due, performance.now()));
     return { at: due - start, ms: answer.lastMs, serverMs: serverTotal(answer.serverTiming ?? null), lagMs, ok: verdict(operation, answer) === null };
   } catch {
     return { at: due - start, ms: performance.now() - due, serverMs: NaN, lagMs, ok: false };
@@ -181,6 +186,7 @@ try {
   console.log('| flags | requests | errors | p50 ms | p99 ms | p99.9 ms | max ms | p99 per second | server p99 ms | server max ms | server p99 per second | send lag max ms |');
   console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | --- | ---: |');
   const gcLines: string[] = [];
+  const bursts: AfterIdleBurst[] = [];
   for (const s of servers) {
     const traceStart = s.output().length;
     const samples = await load(s.url, BURST_MS);
@@ -196,7 +202,17 @@ try {
     }
     const row = [s.name || 'none', samples.length, samples.filter((x) => !x.ok).length, percentile(sorted, 0.5).toFixed(1), percentile(sorted, 0.99).toFixed(1), percentile(sorted, 0.999).toFixed(1), sorted.at(-1)!.toFixed(1), perSecond.join(' '), percentile(server, 0.99).toFixed(1), (server.at(-1) ?? NaN).toFixed(1), serverPerSecond.join(' '), samples.reduce((most, x) => Math.max(most, x.lagMs), 0).toFixed(1)]; // a loop: a burst can hold more samples than a spread's argument limit
     console.log(`| ${row.join(' | ')} |`);
+    bursts.push({
+      variant: s.name || 'none',
+      flags: s.flags.join(' '),
+      requests: samples.length,
+      errors: samples.filter((x) => !x.ok).length,
+      p99Ms: percentile(sorted, 0.99),
+      maxMs: sorted.at(-1)!,
+      worstSecondP99Ms: Math.max(...perSecond.map(Number)),
+    });
   }
+  if (args.json) writeFileSync(args.json, JSON.stringify({ idleS: IDLE_MS / 1000, burstS: BURST_MS / 1000, load: shape, bursts }));
   if (TRACE_GC) console.log(`\nGarbage collection on the gateway's main thread during each burst (--trace-gc):\n${gcLines.join('\n')}`);
 } finally {
   for (const s of servers) s.child.kill();

@@ -11,17 +11,23 @@ import { latencySvg } from './suite/latency-svg.ts';
 import { measureServer } from './suite/measure-server.ts';
 import { nativeGeneratorMissing, type LoadGenerator } from './suite/load-generator.ts';
 import { FULL, QUICK, type Mode } from './suite/modes.ts';
+import { runAfterIdle } from './suite/after-idle-step.ts';
+import { setupFor } from './suite/bench-setup.ts';
 import { pinLoadGenerator } from './suite/pinning.ts';
 import { plan, type Scenario, type ServerSpec } from './suite/plan.ts';
 import { DEFAULT_RULE } from './suite/rate-sweep.ts';
 import { markdownReport } from './suite/report-markdown.ts';
 import { TARGETS, type RunResult, type ScenarioResult } from './suite/results.ts';
+import { latencyGenerators, measureTargetPairs, TARGET_PAIRS } from './suite/target-pairs.ts';
 
-const USAGE = `usage: npm run bench -- [--quick] [--only <pattern>] [--concurrency 16] [--p99-bound 50] [--items n] [--generator native|node]
+const USAGE = `usage: npm run bench -- [--quick] [--only <pattern>] [--concurrency 16] [--p99-bound 50] [--items n] [--generator native|node] [--skip-targets]
 
 Starts each server in its own process on loopback and measures it: closed-loop throughput,
 an open-loop rate sweep for the maximum sustained rate, and latency at half of that rate.
-Writes bench/results/<timestamp>.json, .md and .svg.
+Then (without --only) issue 7's targets side by side: each target's pair of servers started
+together and measured in alternating rounds (as npm run bench:targets), and the first seconds
+of load after two minutes idle (as npm run bench:after-idle). Writes
+bench/results/<timestamp>.json, .md and .svg.
 
   --quick            a few seconds per scenario and a 20k-item catalog (development)
   --only <pattern>   run the scenarios whose id matches this regular expression
@@ -31,6 +37,7 @@ Writes bench/results/<timestamp>.json, .md and .svg.
   --items <n>        catalog size (default 100000, 20000 with --quick)
   --generator <g>    what times the open loops: native (bench/native/open-loop.c, built with cc;
                      the default when it builds) or node
+  --skip-targets     leave out the target pairs and the after-idle burst (about 6 minutes)
   -h, --help         this text
 `;
 
@@ -46,6 +53,7 @@ const cli = parseCli(
     'p99-bound': { type: 'string', default: String(DEFAULT_RULE.maxP99Ms) },
     items: { type: 'string' },
     generator: { type: 'string' },
+    'skip-targets': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
   USAGE,
@@ -99,6 +107,17 @@ for (const [server, serverScenarios] of byServer) {
   measured.push(...(await measureServer(server, serverScenarios, { mode, pinning, catalog, concurrency, rule, models: modelsDirFor(mode.items), generator, log })));
 }
 
+// Issue 7's targets side by side: sequential rows minutes apart move with the host's speed, so
+// each target's pair is measured again here, alternating.
+let targets: RunResult['issue7'];
+if (!only && !args['skip-targets']) {
+  log('issue 7 targets: alternating pairs...');
+  const pairs = await measureTargetPairs({ setup: setupFor(pinning, catalog), pairs: TARGET_PAIRS, rounds: mode.pairRounds, seconds: mode.pairSeconds, generators: latencyGenerators(log), log });
+  log(`issue 7 targets: after ${mode.afterIdle.idleS} s idle...`);
+  const afterIdle = await runAfterIdle({ artifactsDir: catalog.dir, ...mode.afterIdle, log });
+  targets = { pairs, afterIdle };
+}
+
 const date = new Date().toISOString();
 const result: RunResult = {
   date,
@@ -116,6 +135,7 @@ const result: RunResult = {
   rule,
   targets: TARGETS,
   scenarios: measured,
+  ...(targets ? { issue7: targets } : {}),
   durationS: (performance.now() - startedAt) / 1000,
 };
 const stem = join('bench', 'results', date.replace(/[:.]/g, '-'));

@@ -20,6 +20,11 @@ export async function benchSetup(items: number, log: (line: string) => void): Pr
   log(pinning.note);
   const catalog = { dir: artifactsDirFor(items), items, users: CATALOG_USERS };
   await ensureArtifacts(items, catalog.users, log);
+  return setupFor(pinning, catalog);
+}
+
+/** The setup of a bench that has pinned itself and built its catalog already (npm run bench). */
+export function setupFor(pinning: Pinning, catalog: Catalog): BenchSetup {
   const scenarios = new Map(plan(catalog).map((s) => [s.id, s]));
   return {
     pinning,

@@ -1,3 +1,5 @@
+import { afterIdleOutcome } from './after-idle-step.ts';
+import { describeTargetPairs, targetPairsSummary, TARGET_PAIRS_TABLE_HEAD } from './target-pairs-report.ts';
 import type { RunResult, ScenarioResult } from './results.ts';
 
 const ms = (v: number): string => (Number.isNaN(v) ? '-' : v < 10 ? v.toFixed(2) : v.toFixed(1));
@@ -110,6 +112,25 @@ function targetLines(result: RunResult): string[] {
     });
 }
 
+/** Issue 7's targets side by side: the alternating pairs, the after-idle burst, and every verdict. */
+function issue7Section(issue7: NonNullable<RunResult['issue7']>): string[] {
+  const { pairs, afterIdle } = issue7;
+  return [
+    "## Issue 7's targets, side by side",
+    '',
+    `Each target's pair of servers started together at the end of the run, both pinned to the server core, the idle one paused while the other is loaded (bench/suite/target-pairs.ts, as \`npm run bench:targets\`). ${describeTargetPairs(pairs)}`,
+    '',
+    TARGET_PAIRS_TABLE_HEAD,
+    ...pairs.rows,
+    '',
+    `After idle (bench/after-idle.ts): ${afterIdle.idleS} s idle, then ${afterIdle.load} for ${afterIdle.burstS} s, CoarseFeed persisted for new users, gateways with no flags and with npm start's side by side.`,
+    '',
+    afterIdle.markdown,
+    '',
+    targetPairsSummary([...pairs.outcomes, afterIdleOutcome(afterIdle)]),
+  ];
+}
+
 /** The whole report in Markdown: what stdout prints and `bench/results/<timestamp>.md` holds. */
 export function markdownReport(result: RunResult, svgFile: string | null): string {
   const overhead = result.scenarios.filter((r) => r.sections.includes('overhead'));
@@ -139,6 +160,7 @@ export function markdownReport(result: RunResult, svgFile: string | null): strin
   if (ratioTable) lines.push('### Against the plain-Yoga baseline', '', ratioTable, '');
   const targets = targetLines(result);
   if (targets.length > 0) lines.push(`### Targets (first-payload p99 ≤ ${result.targets.firstP99Ms} ms, final-payload p99 ≤ ${result.targets.lastP99Ms} ms, at half the maximum sustained rate)`, '', ...targets, '');
+  if (result.issue7) lines.push(...issue7Section(result.issue7), '');
   if (svgFile) lines.push(`![latency percentiles](${svgFile})`, '');
   return lines.join('\n');
 }

@@ -3,6 +3,8 @@ import type { ClosedLoopResult } from './closed-loop.ts';
 import type { OpenLoopResult } from './open-loop.ts';
 import type { Section } from './plan.ts';
 import type { SustainRule } from './rate-sweep.ts';
+import type { AfterIdleReport } from './after-idle-step.ts';
+import type { TargetPairsReport } from './target-pairs-report.ts';
 
 /** Everything measured for one scenario: what `bench/results/<timestamp>.json` holds per row. */
 export interface ScenarioResult {
@@ -41,6 +43,8 @@ export interface RunResult {
   readonly rule: SustainRule;
   readonly targets: Targets;
   readonly scenarios: readonly ScenarioResult[];
+  /** Issue 7's targets measured side by side at the end of the run; absent with --only or --skip-targets, and in older results. */
+  readonly issue7?: { readonly pairs: TargetPairsReport; readonly afterIdle: AfterIdleReport };
   readonly durationS: number;
 }
 
