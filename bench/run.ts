@@ -109,13 +109,20 @@ for (const [server, serverScenarios] of byServer) {
 
 // Issue 7's targets side by side: sequential rows minutes apart move with the host's speed, so
 // each target's pair is measured again here, alternating.
+// A failure there is reported, and does not lose the rows measured above.
 let targets: RunResult['issue7'];
+let targetsError: string | undefined;
 if (!only && !args['skip-targets']) {
-  log('issue 7 targets: alternating pairs...');
-  const pairs = await measureTargetPairs({ setup: setupFor(pinning, catalog), pairs: TARGET_PAIRS, rounds: mode.pairRounds, seconds: mode.pairSeconds, generators: latencyGenerators(log), log });
-  log(`issue 7 targets: after ${mode.afterIdle.idleS} s idle...`);
-  const afterIdle = await runAfterIdle({ artifactsDir: catalog.dir, ...mode.afterIdle, log });
-  targets = { pairs, afterIdle };
+  try {
+    log('issue 7 targets: alternating pairs...');
+    const pairs = await measureTargetPairs({ setup: setupFor(pinning, catalog), pairs: TARGET_PAIRS, rounds: mode.pairRounds, seconds: mode.pairSeconds, generators: latencyGenerators(log), log });
+    log(`issue 7 targets: after ${mode.afterIdle.idleS} s idle...`);
+    const afterIdle = await runAfterIdle({ artifactsDir: catalog.dir, ...mode.afterIdle, log });
+    targets = { pairs, afterIdle };
+  } catch (error) {
+    targetsError = error instanceof Error ? error.message : String(error);
+    log(`issue 7 targets failed: ${targetsError}`);
+  }
 }
 
 const date = new Date().toISOString();
@@ -136,6 +143,7 @@ const result: RunResult = {
   targets: TARGETS,
   scenarios: measured,
   ...(targets ? { issue7: targets } : {}),
+  ...(targetsError ? { issue7Error: targetsError } : {}),
   durationS: (performance.now() - startedAt) / 1000,
 };
 const stem = join('bench', 'results', date.replace(/[:.]/g, '-'));

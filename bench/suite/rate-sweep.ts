@@ -49,12 +49,13 @@ function lengthS(rate: number, baseS: number, minRequests: number): number {
   return Math.min(2 * baseS, Math.max(baseS, minRequests / rate));
 }
 
+/** Seconds at the latency run's rate before it is recorded (the target pairs' latency runs too). */
+export const STEADY_RUN_S = 3;
+
 /**
  * Waits until the server answers again (a probe queues behind whatever backlog an overloaded
  * step left it), then a little more, so no step pays for the one before.
  */
-/** Seconds at the latency run's rate before it is recorded. */
-const STEADY_RUN_S = 3;
 
 async function quiesce(target: Target, operation: Operation): Promise<void> {
   const agent = keepAliveAgent(1);

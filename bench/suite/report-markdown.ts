@@ -161,6 +161,7 @@ export function markdownReport(result: RunResult, svgFile: string | null): strin
   const targets = targetLines(result);
   if (targets.length > 0) lines.push(`### Targets (first-payload p99 ≤ ${result.targets.firstP99Ms} ms, final-payload p99 ≤ ${result.targets.lastP99Ms} ms, at half the maximum sustained rate)`, '', ...targets, '');
   if (result.issue7) lines.push(...issue7Section(result.issue7), '');
+  if (result.issue7Error) lines.push("## Issue 7's targets, side by side", '', `Not measured: ${result.issue7Error}`, '');
   if (svgFile) lines.push(`![latency percentiles](${svgFile})`, '');
   return lines.join('\n');
 }

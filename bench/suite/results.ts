@@ -45,6 +45,8 @@ export interface RunResult {
   readonly scenarios: readonly ScenarioResult[];
   /** Issue 7's targets measured side by side at the end of the run; absent with --only or --skip-targets, and in older results. */
   readonly issue7?: { readonly pairs: TargetPairsReport; readonly afterIdle: AfterIdleReport };
+  /** Why that section is missing when it failed. */
+  readonly issue7Error?: string;
   readonly durationS: number;
 }
 

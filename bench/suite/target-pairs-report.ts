@@ -28,7 +28,7 @@ export function describeTargetPairs(report: Pick<TargetPairsReport, 'rounds' | '
     `${report.rounds} round${report.rounds === 1 ? '' : 's'} of ${report.seconds} s closed loops per side, alternating; ratio = median of per-round ratios (range in brackets); ` +
     `busy = the server's CPU use during its runs (median, percent of its one core: near 100 means the server, not the load, was the limit); ` +
     `CPU per request = busy time / requests, and its ratio (baseline / subject, per round) is what the throughput ratio would be were both saturated; ` +
-    `on the open-loop rows that column is the server's CPU over the loop (requests that arrive one at a time cost more each than a closed loop's).`
+    `the open-loop rows run at half the subject's closed-loop rate, each after an unrecorded 3 s run at that rate (the steady state, not the way down from the saturated rounds), and there that column is the server's CPU over the loop (requests that arrive one at a time cost more each than a closed loop's).`
   );
 }
 

@@ -6,6 +6,7 @@ import { nativeGeneratorMissing, openLoopBy, type LoadGenerator } from './load-g
 import { median } from './percentiles.ts';
 import type { Scenario } from './plan.ts';
 import { processCpuSeconds } from './process-cpu.ts';
+import { STEADY_RUN_S } from './rate-sweep.ts';
 import { spreadClosedLoop } from './spread-closed-loop.ts';
 import type { TargetOutcome, TargetPairsReport } from './target-pairs-report.ts';
 
@@ -95,14 +96,18 @@ export async function measureTargetPairs(options: TargetPairsOptions): Promise<T
   };
 
   /**
-   * An open loop with the server's CPU read around it. Requests that arrive one at a time cost
-   * more each than a closed loop's, which the server reads and answers in batches (one wakeup
-   * and one write per batch): half the closed-loop rate is not half busy.
+   * An open loop with the server's CPU read around it, after an unrecorded run at the same rate
+   * (as the suite's latency rows: the steady state at that rate, not the way down from the
+   * saturated closed loops before it). Requests that arrive one at a time cost more each than a
+   * closed loop's, which the server reads and answers in batches (one wakeup and one write per
+   * batch): half the closed-loop rate is not half busy.
    */
   const openLoopWithCpu = async (url: string, s: Scenario, rate: number, loopSeconds: number, maxSockets: number, generator: LoadGenerator) => {
     const pid = servers.get(s.server.id)!.pid;
+    const loop = (runSeconds: number) => alone(url, () => openLoopBy(generator, targetOf(url), s, catalog, rate, runSeconds, 2000, maxSockets, pinning.loadCores));
+    await loop(STEADY_RUN_S);
     const before = processCpuSeconds(pid);
-    const run = await alone(url, () => openLoopBy(generator, targetOf(url), s, catalog, rate, loopSeconds, 2000, maxSockets, pinning.loadCores));
+    const run = await loop(loopSeconds);
     const cpuSeconds = processCpuSeconds(pid) - before;
     return { run, cpu: `server busy ${((100 * cpuSeconds) / loopSeconds).toFixed(0)}%, ${((cpuSeconds * 1e6) / Math.max(1, run.sent)).toFixed(1)} us per request` };
   };

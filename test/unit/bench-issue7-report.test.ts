@@ -48,6 +48,7 @@ describe('issue 7 verdicts (bench report)', () => {
       durationS: 60,
     };
     expect(markdownReport(base, null)).not.toContain("Issue 7's targets");
+    expect(markdownReport({ ...base, issue7Error: 'mercurius exited with 1' }, null)).toContain('Not measured: mercurius exited with 1');
     const report = markdownReport(
       {
         ...base,
