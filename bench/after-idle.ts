@@ -193,14 +193,14 @@ try {
     if (TRACE_GC) gcLines.push(`- ${s.name || 'none'}: ${gcSummary(s.output().slice(traceStart), busiestIsolate(s.output()))}`);
     const sorted = samples.map((x) => x.ms).sort((a, b) => a - b);
     const server = samples.map((x) => x.serverMs).filter((ms) => !Number.isNaN(ms)).sort((a, b) => a - b);
-    const perSecond: string[] = [];
+    const perSecond: number[] = [];
     const serverPerSecond: string[] = [];
     for (let second = 0; second < BURST_MS / 1000; second++) {
       const inSecond = samples.filter((x) => x.at >= second * 1000 && x.at < (second + 1) * 1000);
-      perSecond.push(percentile(inSecond.map((x) => x.ms).sort((a, b) => a - b), 0.99).toFixed(0));
+      perSecond.push(percentile(inSecond.map((x) => x.ms).sort((a, b) => a - b), 0.99));
       serverPerSecond.push(percentile(inSecond.map((x) => x.serverMs).filter((ms) => !Number.isNaN(ms)).sort((a, b) => a - b), 0.99).toFixed(0));
     }
-    const row = [s.name || 'none', samples.length, samples.filter((x) => !x.ok).length, percentile(sorted, 0.5).toFixed(1), percentile(sorted, 0.99).toFixed(1), percentile(sorted, 0.999).toFixed(1), sorted.at(-1)!.toFixed(1), perSecond.join(' '), percentile(server, 0.99).toFixed(1), (server.at(-1) ?? NaN).toFixed(1), serverPerSecond.join(' '), samples.reduce((most, x) => Math.max(most, x.lagMs), 0).toFixed(1)]; // a loop: a burst can hold more samples than a spread's argument limit
+    const row = [s.name || 'none', samples.length, samples.filter((x) => !x.ok).length, percentile(sorted, 0.5).toFixed(1), percentile(sorted, 0.99).toFixed(1), percentile(sorted, 0.999).toFixed(1), sorted.at(-1)!.toFixed(1), perSecond.map((ms) => ms.toFixed(0)).join(' '), percentile(server, 0.99).toFixed(1), (server.at(-1) ?? NaN).toFixed(1), serverPerSecond.join(' '), samples.reduce((most, x) => Math.max(most, x.lagMs), 0).toFixed(1)]; // a loop: a burst can hold more samples than a spread's argument limit
     console.log(`| ${row.join(' | ')} |`);
     bursts.push({
       variant: s.name || 'none',
@@ -209,7 +209,7 @@ try {
       errors: samples.filter((x) => !x.ok).length,
       p99Ms: percentile(sorted, 0.99),
       maxMs: sorted.at(-1)!,
-      worstSecondP99Ms: Math.max(...perSecond.map(Number)),
+      worstSecondP99Ms: Math.max(...perSecond),
     });
   }
   if (args.json) writeFileSync(args.json, JSON.stringify({ idleS: IDLE_MS / 1000, burstS: BURST_MS / 1000, load: shape, bursts }));
