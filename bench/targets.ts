@@ -8,7 +8,6 @@
 import { cpus } from 'node:os';
 import { parseCli } from '../src/cli/parse-cli.ts';
 import { benchSetup } from './suite/bench-setup.ts';
-import { describeHostNoise, probeHostNoise } from './suite/host-noise.ts';
 import { describeTargetPairs, targetPairsSummary, TARGET_PAIRS_TABLE_HEAD } from './suite/target-pairs-report.ts';
 import { latencyGenerators, measureTargetPairs, TARGET_PAIRS } from './suite/target-pairs.ts';
 
@@ -47,14 +46,12 @@ const { pinning } = setup;
 const generators = latencyGenerators(log);
 
 const startedAt = performance.now();
-const noiseBefore = probeHostNoise(pinning);
 const report = await measureTargetPairs({ setup, pairs, rounds, seconds, generators, log });
-const noiseAfter = probeHostNoise(pinning);
 
 process.stdout.write(
   `\n# Hot-path targets, ${new Date().toISOString()}\n\n` +
     `Node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} cores); ${pinning.note}. Catalog ${items} items. ` +
     `${describeTargetPairs(report)} ` +
-    `Took ${((performance.now() - startedAt) / 60_000).toFixed(1)} min. Before: ${describeHostNoise(noiseBefore)}; after: ${noiseAfter.stolenPercent.toFixed(1)}%, longest ${noiseAfter.maxGapMs.toFixed(2)} ms.\n\n` +
+    `Took ${((performance.now() - startedAt) / 60_000).toFixed(1)} min.\n\n` +
     `${TARGET_PAIRS_TABLE_HEAD}\n${report.rows.join('\n')}\n\n${targetPairsSummary(report.outcomes)}\n`,
 );

@@ -1,6 +1,7 @@
 import type { BenchSetup } from './bench-setup.ts';
 import { graphqlUrlOf, serverCommand } from './bench-setup.ts';
 import { startChildServer, type ChildServer } from './child-server.ts';
+import { describeHostNoise, probeHostNoise } from './host-noise.ts';
 import { targetOf } from './http-client.ts';
 import { nativeGeneratorMissing, openLoopBy, type LoadGenerator } from './load-generator.ts';
 import { median } from './percentiles.ts';
@@ -114,6 +115,7 @@ export async function measureTargetPairs(options: TargetPairsOptions): Promise<T
 
   const rows: string[] = [];
   const outcomes: TargetOutcome[] = [];
+  const noiseBefore = describeHostNoise(probeHostNoise(pinning));
   try {
     for (const pair of pairs) {
       const subject = scenario(pair.subject);
@@ -194,5 +196,6 @@ export async function measureTargetPairs(options: TargetPairsOptions): Promise<T
   } finally {
     for (const server of servers.values()) await server.stop();
   }
-  return { rounds, seconds, rows, outcomes };
+  const noiseAfter = describeHostNoise(probeHostNoise(pinning));
+  return { rounds, seconds, rows, outcomes, hostNoise: { before: noiseBefore, after: noiseAfter } };
 }
