@@ -6,13 +6,13 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseCli } from '../src/cli/parse-cli.ts';
-import { artifactsDirFor, ensureArtifacts, modelsDirFor } from './suite/artifacts-cache.ts';
+import { ensureArtifacts, modelsDirFor } from './suite/artifacts-cache.ts';
 import { latencySvg } from './suite/latency-svg.ts';
 import { measureServer } from './suite/measure-server.ts';
 import { nativeGeneratorMissing, type LoadGenerator } from './suite/load-generator.ts';
 import { FULL, QUICK, type Mode } from './suite/modes.ts';
 import { runAfterIdle } from './suite/after-idle-step.ts';
-import { setupFor } from './suite/bench-setup.ts';
+import { catalogFor, setupFor } from './suite/bench-setup.ts';
 import { pinLoadGenerator } from './suite/pinning.ts';
 import { plan, type Scenario, type ServerSpec } from './suite/plan.ts';
 import { DEFAULT_RULE } from './suite/rate-sweep.ts';
@@ -40,9 +40,6 @@ bench/results/<timestamp>.json, .md and .svg.
   --skip-targets     leave out the target pairs and the after-idle burst (about 6 minutes)
   -h, --help         this text
 `;
-
-/** Users of the synthetic catalog (its generator's default). */
-const CATALOG_USERS = 10_000;
 
 const cli = parseCli(
   process.argv.slice(2),
@@ -91,13 +88,13 @@ const startedAt = performance.now();
 const pinning = pinLoadGenerator();
 log(pinning.note);
 log(`open loops timed by the ${generator} generator${nativeMissing === null ? '' : ` (native unavailable: ${nativeMissing})`}`);
-const catalog = { dir: artifactsDirFor(mode.items), items: mode.items, users: CATALOG_USERS };
+const catalog = catalogFor(mode.items);
 const scenarios = plan(catalog).filter((s) => !only || only.test(s.id));
 if (scenarios.length === 0) {
   process.stderr.write(`no scenario matches --only ${args.only}\n`);
   process.exit(2);
 }
-if (scenarios.some((s) => s.server.usesCatalog)) await ensureArtifacts(mode.items, CATALOG_USERS, log);
+if (scenarios.some((s) => s.server.usesCatalog)) await ensureArtifacts(mode.items, catalog.users, log);
 
 // Servers in plan order, each with its scenarios.
 const byServer = new Map<ServerSpec, Scenario[]>();
@@ -133,7 +130,7 @@ const result: RunResult = {
   cpu: `${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} cores)`,
   pinning: pinning.note,
   generator,
-  catalog: { items: mode.items, users: CATALOG_USERS },
+  catalog: { items: catalog.items, users: catalog.users },
   concurrency,
   warmupS: mode.warmupS,
   closedLoopS: mode.closedLoopS,

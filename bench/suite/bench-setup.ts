@@ -14,11 +14,16 @@ export interface BenchSetup {
   scenario(id: string): Scenario;
 }
 
+/** The synthetic catalog of `items` items the suite builds (bench/.artifacts-<items>). */
+export function catalogFor(items: number): Catalog {
+  return { dir: artifactsDirFor(items), items, users: CATALOG_USERS };
+}
+
 /** Pins this process to the load core (the note goes to `log`), builds or reuses the catalog, and plans its scenarios. */
 export async function benchSetup(items: number, log: (line: string) => void): Promise<BenchSetup> {
   const pinning = pinLoadGenerator();
   log(pinning.note);
-  const catalog = { dir: artifactsDirFor(items), items, users: CATALOG_USERS };
+  const catalog = catalogFor(items);
   await ensureArtifacts(items, catalog.users, log);
   return setupFor(pinning, catalog);
 }

@@ -56,7 +56,6 @@ export const STEADY_RUN_S = 3;
  * Waits until the server answers again (a probe queues behind whatever backlog an overloaded
  * step left it), then a little more, so no step pays for the one before.
  */
-
 async function quiesce(target: Target, operation: Operation): Promise<void> {
   const agent = keepAliveAgent(1);
   try {

@@ -1,5 +1,5 @@
 import type { FeedPlan } from '../pipeline/feed-plan.ts';
-import type { RequestLoaders } from '../pipeline/loaders.ts';
+import { createLoaders, type RequestLoaders } from '../pipeline/loaders.ts';
 import type { PipelineServices } from '../pipeline/services.ts';
 import type { Viewer } from './identity.ts';
 
@@ -14,4 +14,9 @@ export interface RequestContext {
    * same plan, so its candidates are generated once.
    */
   readonly feedPlans?: Map<string, FeedPlan>;
+}
+
+/** A new request's context for a viewer already verified: fresh loaders, the shared services. */
+export function requestContext(viewer: Viewer, services: PipelineServices): RequestContext {
+  return { viewer, loaders: createLoaders(services), services };
 }

@@ -65,13 +65,14 @@ export async function runDeferred(
   variables: Record<string, unknown>,
   sink: PayloadSink | null = null,
 ): Promise<StreamedAnswer | null> {
-  const initialRun = document.initial.execute(context, variables);
-  // They share the candidates the initial part starts generating (context.feedPlans); the
-  // refined pass itself waits a turn before its heavy work (FeedPlan.refined), so the initial
-  // payload is written first.
+  // The documents of one request share its feed plans: the deferred parts reuse the candidates
+  // the initial part starts generating; the refined pass itself waits a turn before its heavy
+  // work (FeedPlan.refined), so the initial payload is written first.
+  const shared: RequestContext = context.feedPlans ? context : { ...context, feedPlans: new Map() };
+  const initialRun = document.initial.execute(shared, variables);
   let pending = document.deferred.map((part, index) => ({
     index,
-    run: part.compiled.execute(context, variables).then(
+    run: part.compiled.execute(shared, variables).then(
       (result) => ({ index, part, result }),
       () => ({ index, part, result: null as ExecutionResult | null }),
     ),

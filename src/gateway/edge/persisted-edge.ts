@@ -5,9 +5,8 @@ import { ATTR, SPAN, tracingActive } from '../../telemetry/names.ts';
 import { requestHistograms } from '../../telemetry/request-histograms.ts';
 import { formatServerTiming } from '../../telemetry/server-timing.ts';
 import { withSpan } from '../../telemetry/spans.ts';
-import { createLoaders } from '../../pipeline/loaders.ts';
 import type { PipelineServices } from '../../pipeline/services.ts';
-import type { RequestContext } from '../request-context.ts';
+import { requestContext } from '../request-context.ts';
 import { nodeHeaders, type ResolveViewer, type Viewer } from '../identity.ts';
 import type { PersistedDocument, PersistedDocuments } from '../persisted-documents.ts';
 import type { LeadingMiss } from '../response-cache/miss-flights.ts';
@@ -141,13 +140,12 @@ export function createPersistedEdge(options: PersistedEdgeOptions): PersistedEdg
     flight: LeadingMiss,
   ): Promise<void> => {
     const { document, variables, viewer, key, ttlMs } = refresh;
+    const context = requestContext(viewer, services);
     try {
       if ('execute' in runner) {
-        const context: RequestContext = { viewer, loaders: createLoaders(services), services };
         const result = await inOperationSpan(document, () => runner.execute(context, variables));
         if (!result.errors?.length) responseCache!.store(key, runner.stringify(result), result.data, ttlMs);
       } else {
-        const context: RequestContext = { viewer, loaders: createLoaders(services), services, feedPlans: new Map() };
         const answer = await inOperationSpan(document, () => runDeferred(runner, context, variables));
         if (answer?.complete) responseCache!.store(key, JSON.stringify({ data: answer.data }), answer.data, ttlMs);
       }
@@ -162,7 +160,7 @@ export function createPersistedEdge(options: PersistedEdgeOptions): PersistedEdg
   const runMiss = async (miss: Miss, compiledDocument: CompiledDocument | undefined, deferredDocument: DeferredDocument | undefined): Promise<'edge' | 'yoga'> => {
     const { req, res, document, variables, format, viewer, key, ttlMs } = miss;
     if (compiledDocument) {
-      const context: RequestContext = { viewer, loaders: createLoaders(services), services };
+      const context = requestContext(viewer, services);
       const execStartMs = performance.now();
       const result = await inOperationSpan(document, () => compiledDocument.execute(context, variables)).catch(() => null);
       if (result && !result.errors?.length) {
@@ -176,7 +174,7 @@ export function createPersistedEdge(options: PersistedEdgeOptions): PersistedEdg
       // Errors: Yoga runs it again and shapes them (codes, masking, request id) like every other answer.
     }
     if (deferredDocument) {
-      const context: RequestContext = { viewer, loaders: createLoaders(services), services, feedPlans: new Map() };
+      const context = requestContext(viewer, services);
       const startMs = httpRequestInfo(req)?.startMs ?? performance.now();
       const headers = (): Record<string, string> => ({
         ...requestIdHeader(req),

@@ -1,9 +1,8 @@
 import { getOperationAST, Kind } from 'graphql';
-import { createLoaders } from '../../pipeline/loaders.ts';
 import type { PipelineServices } from '../../pipeline/services.ts';
 import type { Viewer } from '../identity.ts';
 import type { PersistedDocuments } from '../persisted-documents.ts';
-import type { RequestContext } from '../request-context.ts';
+import { requestContext } from '../request-context.ts';
 import type { CompiledDocument } from './compiled-documents.ts';
 import type { DeferredDocument } from './deferred-documents.ts';
 import { runDeferred } from './deferred-stream.ts';
@@ -42,7 +41,7 @@ export async function warmUp(
   for (let round = 0; round < rounds; round++) {
     for (const doc of runnable) {
       const viewer = WARM_UP_VIEWERS[(round + runs) % WARM_UP_VIEWERS.length]!;
-      const context: RequestContext = { viewer, loaders: createLoaders(services), services, feedPlans: new Map() };
+      const context = requestContext(viewer, services);
       const split = deferred.get(doc.id);
       await (split ? runDeferred(split, context, {}) : compiled.get(doc.id)!.execute(context, {})).catch(() => null);
       runs++;
